@@ -1,0 +1,5 @@
+//! One function per method, grouped by the protocol noun it acts on.
+
+pub mod initialize;
+pub mod thread;
+pub mod turn;

@@ -1,0 +1,120 @@
+//! A connection's outgoing side: its client session after `initialize`, and the one ordered path
+//! by which responses and notifications reach the host's `onMessage`.
+
+use std::collections::HashSet;
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
+use std::sync::{Arc, OnceLock};
+
+use serde::Serialize;
+
+use super::connection::OnMessage;
+use crate::protocol::initialize::ClientInfo;
+use crate::protocol::jsonrpc::{encode_error, encode_response, RequestId, RpcError};
+use crate::protocol::{error, ServerNotification};
+
+/// What `initialize` established for a connection.
+pub(crate) struct ClientSession {
+    pub client_info: ClientInfo,
+    pub experimental_api: bool,
+    pub opt_out: HashSet<String>,
+    pub user_agent: String,
+}
+
+/// The sending half of one connection.
+pub(crate) struct Outbox {
+    pub id: u64,
+    on_message: OnMessage,
+    session: OnceLock<ClientSession>,
+    closed: AtomicBool,
+    #[allow(dead_code)] // TODO(#4): `item/tool/call` ids count from 0 per connection.
+    next_server_request_id: AtomicI64,
+}
+
+impl Outbox {
+    pub fn new(id: u64, on_message: OnMessage) -> Outbox {
+        Outbox {
+            id,
+            on_message,
+            session: OnceLock::new(),
+            closed: AtomicBool::new(false),
+            next_server_request_id: AtomicI64::new(0),
+        }
+    }
+
+    /// The session, once `initialize` succeeded.
+    pub fn session(&self) -> Option<&ClientSession> {
+        self.session.get()
+    }
+
+    /// Records the session; `false` if the connection was already initialized.
+    pub fn initialize(&self, session: ClientSession) -> bool {
+        self.session.set(session).is_ok()
+    }
+
+    pub fn close(&self) {
+        self.closed.store(true, Ordering::Release);
+    }
+
+    pub fn is_closed(&self) -> bool {
+        self.closed.load(Ordering::Acquire)
+    }
+
+    fn deliver(&self, text: String) {
+        if !self.is_closed() {
+            self.on_message.deliver(text);
+        }
+    }
+
+    /// Sends a notification already encoded as `text`, unless this connection opted out of it or
+    /// may not see it.
+    pub fn notify_encoded(&self, method: &str, text: &str) {
+        if let Some(session) = self.session() {
+            if session.opt_out.contains(method) {
+                return;
+            }
+        }
+        self.deliver(text.to_owned());
+    }
+
+    /// Encodes and sends one notification.
+    pub fn notify(&self, notification: &ServerNotification, now_ms: i64) {
+        self.notify_encoded(notification.method(), &notification.encode(now_ms));
+    }
+}
+
+/// Sends one notification to every subscriber, encoding it once.
+pub(crate) fn broadcast(subscribers: &[Arc<Outbox>], notification: &ServerNotification, now_ms: i64) {
+    let text = notification.encode(now_ms);
+    for outbox in subscribers {
+        outbox.notify_encoded(notification.method(), &text);
+    }
+}
+
+/// The one way to answer a request: carries the id and the connection to answer on.
+pub(crate) struct Responder {
+    pub outbox: Arc<Outbox>,
+    pub id: RequestId,
+}
+
+impl Responder {
+    /// Sends `{"id", "result"}`.
+    pub fn ok(self, result: impl Serialize) {
+        match serde_json::to_value(result) {
+            Ok(value) => self.outbox.deliver(encode_response(&self.id, value)),
+            Err(err) => self.err(error::internal_error(format!("failed to serialize response: {err}"))),
+        }
+    }
+
+    /// Sends `{"error", "id"}`.
+    pub fn err(self, error: RpcError) {
+        self.outbox.deliver(encode_error(&self.id, &error));
+    }
+
+    /// Sends either.
+    pub fn send<T: Serialize>(self, result: Result<T, RpcError>) {
+        match result {
+            Ok(value) => self.ok(value),
+            Err(error) => self.err(error),
+        }
+    }
+}

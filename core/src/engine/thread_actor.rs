@@ -1,0 +1,3 @@
+//! LoadedThread actor (in progress).
+#[derive(Clone)]
+pub(crate) struct ThreadHandle;

@@ -1,0 +1,1 @@
+//! Turn runner (in progress).

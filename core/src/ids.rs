@@ -1,0 +1,1 @@
+//! Thread and turn ids: parsed once, canonical lowercase hyphenated form (PROTOCOL.md §5).

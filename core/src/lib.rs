@@ -1,0 +1,12 @@
+//! Spindle core: the thread/turn engine of the Codex app-server v2 protocol, with no I/O and no
+//! runtime of its own. Hosts bring model HTTP, storage, time and task spawning (see [`host`]).
+
+pub mod engine;
+pub mod host;
+pub mod ids;
+pub mod model;
+pub mod protocol;
+pub mod store;
+
+pub use engine::{Connection, ConnectionClosed, Engine, EngineHost, EngineOptions, OnMessage};
+pub use host::{BoxFut, Clock, HostError, JsonStoreCall, MaybeSend, MaybeSync, ModelRequest, ModelResponseHead, ModelTransport, Spawn};

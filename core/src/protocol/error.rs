@@ -1,0 +1,102 @@
+//! Error codes and the exact texts codex app-server 0.169 sends (PROTOCOL.md §1.3, transcript 09).
+//! No other module invents wire error texts.
+
+use super::jsonrpc::RpcError;
+
+/// Invalid request: what 0.169 uses for nearly every client mistake.
+pub const INVALID_REQUEST: i64 = -32600;
+/// Internal error: storage adapter and serialization failures.
+pub const INTERNAL_ERROR: i64 = -32603;
+
+/// A -32600 error with `message`.
+pub fn invalid_request(message: impl Into<String>) -> RpcError {
+    RpcError { code: INVALID_REQUEST, message: message.into(), data: None }
+}
+
+/// A -32603 error with `message`.
+pub fn internal_error(message: impl Into<String>) -> RpcError {
+    RpcError { code: INTERNAL_ERROR, message: message.into(), data: None }
+}
+
+/// Any request but `initialize` before `initialize`.
+pub fn not_initialized() -> RpcError {
+    invalid_request("Not initialized")
+}
+
+/// A second `initialize` on one connection.
+pub fn already_initialized() -> RpcError {
+    invalid_request("Already initialized")
+}
+
+/// Params (or the method name) failed to deserialize; `detail` is serde's text, e.g.
+/// ``unknown variant `x`, expected one of …`` or ``missing field `threadId` ``.
+pub fn deserialize_failed(detail: impl std::fmt::Display) -> RpcError {
+    invalid_request(format!("Invalid request: {detail}"))
+}
+
+/// An experimental method called without the `experimentalApi` capability.
+pub fn experimental_method(method: &str) -> RpcError {
+    invalid_request(format!("{method} requires experimentalApi capability"))
+}
+
+/// An experimental field present in params without the `experimentalApi` capability.
+pub fn experimental_field(method: &str, field: &str) -> RpcError {
+    invalid_request(format!("{method}.{field} requires experimentalApi capability"))
+}
+
+/// A thread id that does not parse as a UUID; `detail` is the uuid crate's text.
+pub fn invalid_thread_id(detail: impl std::fmt::Display) -> RpcError {
+    invalid_request(format!("invalid thread id: {detail}"))
+}
+
+/// A caller-supplied turn id that does not parse as a UUID (PROTOCOL.md §5).
+pub fn invalid_turn_id(detail: impl std::fmt::Display) -> RpcError {
+    invalid_request(format!("invalid turn id: {detail}"))
+}
+
+/// A caller-supplied thread id that is already known (PROTOCOL.md §5).
+pub fn thread_id_exists(thread_id: &str) -> RpcError {
+    invalid_request(format!("thread id already exists: {thread_id}"))
+}
+
+/// A caller-supplied turn id already used in the thread (PROTOCOL.md §5).
+pub fn turn_id_exists(thread_id: &str, turn_id: &str) -> RpcError {
+    invalid_request(format!("turn id already exists in thread {thread_id}: {turn_id}"))
+}
+
+/// `turn/start` with a caller `turnId` while another turn runs (PROTOCOL.md §5).
+pub fn turn_start_while_active(turn_id: &str, thread_id: &str, active_turn_id: &str) -> RpcError {
+    invalid_request(format!(
+        "cannot start turn `{turn_id}`: thread {thread_id} already has an active turn `{active_turn_id}`"
+    ))
+}
+
+/// `turn/*` on a thread that is not loaded.
+pub fn thread_not_found(thread_id: &str) -> RpcError {
+    invalid_request(format!("thread not found: {thread_id}"))
+}
+
+/// `thread/read` of an id that is neither loaded nor stored.
+pub fn thread_not_loaded(thread_id: &str) -> RpcError {
+    invalid_request(format!("thread not loaded: {thread_id}"))
+}
+
+/// `thread/read {includeTurns:true}` on an ephemeral thread.
+pub fn ephemeral_include_turns() -> RpcError {
+    invalid_request("ephemeral threads do not support includeTurns")
+}
+
+/// Input the core does not support (PROTOCOL.md §3.6).
+pub fn unsupported_input(detail: impl std::fmt::Display) -> RpcError {
+    invalid_request(detail.to_string())
+}
+
+/// A data-less remote image URL (0.169 probe).
+pub fn remote_image_url() -> RpcError {
+    invalid_request("remote image URLs are not supported; use an inline data URL instead")
+}
+
+/// A storage adapter failed during `operation` (e.g. "create thread").
+pub fn store_failed(operation: &str, error: impl std::fmt::Display) -> RpcError {
+    internal_error(format!("failed to {operation}: {error}"))
+}

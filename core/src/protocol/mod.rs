@@ -1,0 +1,179 @@
+//! Wire shapes only: serde + ts-rs derives, no behaviour. This file is the method table: each
+//! wire name is spelled once, here, next to its params type.
+
+pub mod error;
+pub mod initialize;
+pub mod item;
+pub mod jsonrpc;
+pub mod thread;
+pub mod turn;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use ts_rs::TS;
+
+use initialize::InitializeParams;
+use item::{AgentMessageDeltaNotification, ItemCompletedNotification, ItemStartedNotification};
+use jsonrpc::RpcError;
+use thread::{
+    ThreadLoadedListParams, ThreadReadParams, ThreadStartParams, ThreadStartedNotification,
+    ThreadStatusChangedNotification, ThreadTokenUsageUpdatedNotification,
+};
+use turn::{ErrorNotification, TurnNotification, TurnStartParams};
+
+/// A client request, keyed by its wire method. Dispatch is a deserialization step, as upstream:
+/// an unknown method fails with serde's ``unknown variant `…`, expected one of …`` text.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(tag = "method", content = "params")]
+#[ts(export)]
+pub enum ClientRequest {
+    /// PROTOCOL.md §2.
+    #[serde(rename = "initialize")]
+    Initialize(InitializeParams),
+    /// PROTOCOL.md §4.1.
+    #[serde(rename = "thread/start")]
+    ThreadStart(ThreadStartParams),
+    /// PROTOCOL.md §4.4.
+    #[serde(rename = "thread/read")]
+    ThreadRead(ThreadReadParams),
+    /// PROTOCOL.md §4.6.
+    #[serde(rename = "thread/loaded/list")]
+    ThreadLoadedList(ThreadLoadedListParams),
+    /// PROTOCOL.md §4.14.
+    #[serde(rename = "turn/start")]
+    TurnStart(TurnStartParams),
+}
+
+/// Methods that need the `experimentalApi` capability (PROTOCOL.md §2).
+pub const EXPERIMENTAL_METHODS: &[&str] = &[
+    "thread/queue/add",
+    "thread/queue/list",
+    "thread/queue/delete",
+    "thread/queue/reorder",
+    "thread/queue/update",
+    "thread/queue/start",
+];
+
+impl ClientRequest {
+    /// Parses `method` + `params` the way upstream's router does, with its error texts.
+    pub fn parse(method: &str, params: Option<Value>) -> Result<ClientRequest, RpcError> {
+        let mut object = Map::new();
+        object.insert("method".into(), Value::String(method.to_owned()));
+        if let Some(params) = params {
+            object.insert("params".into(), params);
+        }
+        serde_json::from_value(Value::Object(object)).map_err(error::deserialize_failed)
+    }
+
+    /// The first experimental field present in these params, if any (PROTOCOL.md §2).
+    pub fn experimental_field(&self) -> Option<(&'static str, &'static str)> {
+        match self {
+            ClientRequest::ThreadStart(params) if params.dynamic_tools.is_some() => {
+                Some(("thread/start", "dynamicTools"))
+            }
+            _ => None,
+        }
+    }
+}
+
+/// A notification the server sends, keyed by its wire method.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(tag = "method", content = "params")]
+#[ts(export)]
+pub enum ServerNotification {
+    /// A thread was created and subscribed.
+    #[serde(rename = "thread/started")]
+    ThreadStarted(ThreadStartedNotification),
+    /// A thread's status changed.
+    #[serde(rename = "thread/status/changed")]
+    ThreadStatusChanged(ThreadStatusChangedNotification),
+    /// New token usage snapshot.
+    #[serde(rename = "thread/tokenUsage/updated")]
+    ThreadTokenUsageUpdated(ThreadTokenUsageUpdatedNotification),
+    /// A turn started.
+    #[serde(rename = "turn/started")]
+    TurnStarted(TurnNotification),
+    /// A turn ended (completed, interrupted or failed).
+    #[serde(rename = "turn/completed")]
+    TurnCompleted(TurnNotification),
+    /// An item started.
+    #[serde(rename = "item/started")]
+    ItemStarted(ItemStartedNotification),
+    /// An item finished.
+    #[serde(rename = "item/completed")]
+    ItemCompleted(ItemCompletedNotification),
+    /// Text appended to an agent message.
+    #[serde(rename = "item/agentMessage/delta")]
+    AgentMessageDelta(AgentMessageDeltaNotification),
+    /// A turn failed or will retry.
+    #[serde(rename = "error")]
+    Error(ErrorNotification),
+}
+
+impl ServerNotification {
+    /// The wire method name.
+    pub fn method(&self) -> &'static str {
+        match self {
+            ServerNotification::ThreadStarted(_) => "thread/started",
+            ServerNotification::ThreadStatusChanged(_) => "thread/status/changed",
+            ServerNotification::ThreadTokenUsageUpdated(_) => "thread/tokenUsage/updated",
+            ServerNotification::TurnStarted(_) => "turn/started",
+            ServerNotification::TurnCompleted(_) => "turn/completed",
+            ServerNotification::ItemStarted(_) => "item/started",
+            ServerNotification::ItemCompleted(_) => "item/completed",
+            ServerNotification::AgentMessageDelta(_) => "item/agentMessage/delta",
+            ServerNotification::Error(_) => "error",
+        }
+    }
+
+    /// Encodes the notification as one wire message stamped with `emittedAtMs`.
+    pub fn encode(&self, emitted_at_ms: i64) -> String {
+        let params = match serde_json::to_value(self) {
+            Ok(Value::Object(mut object)) => object.remove("params").unwrap_or(Value::Null),
+            _ => Value::Null,
+        };
+        jsonrpc::encode_notification(self.method(), params, emitted_at_ms)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn parse_error(method: &str, params: Option<Value>) -> String {
+        ClientRequest::parse(method, params).unwrap_err().message
+    }
+
+    #[test]
+    fn unknown_methods_fail_like_upstream_serde_dispatch() {
+        let message = parse_error("no/such/method", Some(json!({})));
+        assert!(
+            message.starts_with("Invalid request: unknown variant `no/such/method`, expected one of `initialize`"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn missing_params_and_fields_use_upstream_texts() {
+        assert_eq!(parse_error("thread/loaded/list", None), "Invalid request: missing field `params`");
+        assert_eq!(parse_error("thread/read", Some(json!({}))), "Invalid request: missing field `threadId`");
+        assert_eq!(
+            parse_error("thread/read", Some(json!({"threadId": 42}))),
+            "Invalid request: invalid type: integer `42`, expected a string"
+        );
+    }
+
+    #[test]
+    fn notifications_encode_method_params_and_emitted_at() {
+        let text = ServerNotification::ThreadStatusChanged(ThreadStatusChangedNotification {
+            thread_id: "t".into(),
+            status: thread::ThreadStatus::Idle,
+        })
+        .encode(7);
+        assert_eq!(
+            serde_json::from_str::<Value>(&text).unwrap(),
+            json!({"method": "thread/status/changed", "params": {"threadId": "t", "status": {"type": "idle"}}, "emittedAtMs": 7})
+        );
+    }
+}

@@ -1,0 +1,125 @@
+//! In-memory thread store: the default, and the reference other thread stores must match.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use super::thread_store::{
+    HistoryRecord, LoadedHistory, StoredThread, ThreadListPage, ThreadListQuery, ThreadSortKey, ThreadStore,
+};
+use super::StoreError;
+use crate::host::{boxed, BoxFut};
+
+#[derive(Default)]
+struct Entry {
+    stored: Option<StoredThread>,
+    records: Vec<HistoryRecord>,
+}
+
+/// Threads kept in a map; lost when the engine goes.
+#[derive(Default)]
+pub struct MemoryThreadStore {
+    // A std mutex is right here: it is never held across an await, and wasm has one thread.
+    threads: Mutex<HashMap<String, Entry>>,
+}
+
+impl MemoryThreadStore {
+    /// An empty store.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn with<T>(&self, f: impl FnOnce(&mut HashMap<String, Entry>) -> T) -> T {
+        // A poisoned lock only means another caller panicked mid-update; the map is still usable.
+        let mut guard = self.threads.lock().unwrap_or_else(|poison| poison.into_inner());
+        f(&mut guard)
+    }
+}
+
+fn sort_value(stored: &StoredThread, key: ThreadSortKey) -> i64 {
+    match key {
+        ThreadSortKey::CreatedAt => stored.thread.created_at,
+        ThreadSortKey::UpdatedAt => stored.thread.updated_at,
+        ThreadSortKey::RecencyAt => stored.thread.recency_at.unwrap_or(stored.thread.updated_at),
+    }
+}
+
+impl ThreadStore for MemoryThreadStore {
+    fn create(&self, thread: StoredThread) -> BoxFut<'_, Result<(), StoreError>> {
+        let result = self.with(|threads| {
+            let entry = threads.entry(thread.thread.id.clone()).or_default();
+            if entry.stored.is_some() {
+                return Err(StoreError::Adapter(format!("thread {} already exists", thread.thread.id)));
+            }
+            entry.stored = Some(thread);
+            Ok(())
+        });
+        boxed(async move { result })
+    }
+
+    fn append(&self, thread_id: String, records: Vec<HistoryRecord>) -> BoxFut<'_, Result<(), StoreError>> {
+        let result = self.with(|threads| match threads.get_mut(&thread_id) {
+            Some(entry) if entry.stored.is_some() => {
+                entry.records.extend(records);
+                Ok(())
+            }
+            _ => Err(StoreError::Adapter(format!("thread {thread_id} does not exist"))),
+        });
+        boxed(async move { result })
+    }
+
+    fn load(&self, thread_id: String, tail: Option<u32>) -> BoxFut<'_, Result<Option<LoadedHistory>, StoreError>> {
+        let result = self.with(|threads| {
+            let entry = threads.get(&thread_id)?;
+            let stored = entry.stored.clone()?;
+            let keep = tail.map_or(entry.records.len(), |tail| (tail as usize).min(entry.records.len()));
+            let start = entry.records.len() - keep;
+            Some(LoadedHistory { stored, records: entry.records[start..].to_vec(), truncated: start > 0 })
+        });
+        boxed(async move { Ok(result) })
+    }
+
+    fn update(&self, thread: StoredThread) -> BoxFut<'_, Result<(), StoreError>> {
+        let result = self.with(|threads| match threads.get_mut(&thread.thread.id) {
+            Some(entry) if entry.stored.is_some() => {
+                entry.stored = Some(thread);
+                Ok(())
+            }
+            _ => Err(StoreError::Adapter(format!("thread {} does not exist", thread.thread.id))),
+        });
+        boxed(async move { result })
+    }
+
+    fn list(&self, query: ThreadListQuery) -> BoxFut<'_, Result<ThreadListPage, StoreError>> {
+        let result = self.with(|threads| {
+            let mut matching: Vec<&StoredThread> = threads
+                .values()
+                .filter_map(|entry| entry.stored.as_ref())
+                .filter(|stored| stored.archived == query.archived)
+                .collect();
+            matching.sort_by(|a, b| {
+                let order = sort_value(a, query.sort_key)
+                    .cmp(&sort_value(b, query.sort_key))
+                    .then_with(|| a.thread.id.cmp(&b.thread.id));
+                if query.ascending { order } else { order.reverse() }
+            });
+            // The cursor is a decimal offset; hosts must treat it as opaque.
+            let offset = match &query.cursor {
+                None => 0,
+                Some(cursor) => cursor
+                    .parse::<usize>()
+                    .map_err(|_| StoreError::InvalidData(format!("invalid cursor: {cursor}")))?,
+            };
+            let limit = query.limit.max(1) as usize;
+            let threads: Vec<StoredThread> = matching.iter().skip(offset).take(limit).map(|s| (*s).clone()).collect();
+            let next = offset + threads.len();
+            let next_cursor = (next < matching.len()).then(|| next.to_string());
+            Ok(ThreadListPage { threads, next_cursor })
+        });
+        boxed(async move { result })
+    }
+
+    fn delete(&self, thread_id: String) -> BoxFut<'_, Result<bool, StoreError>> {
+        let existed = self.with(|threads| threads.remove(&thread_id).is_some_and(|entry| entry.stored.is_some()));
+        boxed(async move { Ok(existed) })
+    }
+}

@@ -1,0 +1,22 @@
+//! Storage the host provides: the thread store and the queue store (ARCHITECTURE.md "Storage
+//! adapters"), their in-memory defaults, and the JSON bridge the bindings use for JS adapters.
+
+pub mod bridge;
+pub mod memory;
+pub mod memory_queue;
+pub mod queue_store;
+pub mod thread_store;
+
+pub use queue_store::{QueueStore, QueuedTurnRow, QueuedTurnState};
+pub use thread_store::{HistoryRecord, StoredThread, ThreadListPage, ThreadListQuery, ThreadStore, ThreadSettings};
+
+/// A storage adapter failed; the message is the adapter's own.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StoreError {
+    /// The adapter rejected or threw.
+    #[error("{0}")]
+    Adapter(String),
+    /// The adapter answered with data core cannot decode.
+    #[error("invalid store data: {0}")]
+    InvalidData(String),
+}

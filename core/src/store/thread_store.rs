@@ -1,0 +1,134 @@
+//! The thread store: thread records and their append-only history (ARCHITECTURE.md).
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use ts_rs::TS;
+
+use super::StoreError;
+use crate::host::{BoxFut, MaybeSend, MaybeSync};
+use crate::protocol::thread::Thread;
+use crate::protocol::turn::Turn;
+
+/// Settings of a thread that the model request needs but the `Thread` object does not show.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct ThreadSettings {
+    /// First developer message of every request.
+    #[serde(default)]
+    pub base_instructions: Option<String>,
+    /// Second developer message.
+    #[serde(default)]
+    pub developer_instructions: Option<String>,
+    /// Reasoning summary mode (`auto` by default).
+    #[serde(default)]
+    pub summary: Option<String>,
+    /// Host tools from `thread/start.dynamicTools`.
+    #[serde(default)]
+    #[ts(type = "Array<unknown>")]
+    pub dynamic_tools: Vec<Value>,
+}
+
+/// A stored thread: the `Thread` object (with `turns: []`, status `notLoaded`) and its settings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct StoredThread {
+    /// Metadata as clients see it.
+    pub thread: Thread,
+    /// Model-facing settings.
+    pub settings: ThreadSettings,
+    /// Archived threads list only with `archived: true`.
+    #[serde(default)]
+    pub archived: bool,
+}
+
+/// One append-only history record.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(tag = "type", rename_all = "camelCase")]
+#[ts(export)]
+pub enum HistoryRecord {
+    /// A finished turn as clients see it, with every item (`itemsView: full`).
+    Turn {
+        /// The turn.
+        turn: Turn,
+    },
+    /// Responses API items the model sees on later requests, replayed verbatim (PROTOCOL.md §8.3).
+    ModelItems {
+        /// Raw Responses input items.
+        #[ts(type = "Array<unknown>")]
+        items: Vec<Value>,
+    },
+}
+
+/// A thread and its history, as loaded.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct LoadedHistory {
+    /// The thread record.
+    pub stored: StoredThread,
+    /// History records, oldest first.
+    pub records: Vec<HistoryRecord>,
+    /// True when `tail` cut older records off.
+    pub truncated: bool,
+}
+
+/// Sort keys of `thread/list`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum ThreadSortKey {
+    /// By `createdAt`.
+    #[default]
+    CreatedAt,
+    /// By `updatedAt`.
+    UpdatedAt,
+    /// By `recencyAt`.
+    RecencyAt,
+}
+
+/// A page request over stored threads.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct ThreadListQuery {
+    /// Opaque cursor from the previous page.
+    pub cursor: Option<String>,
+    /// Page size.
+    pub limit: u32,
+    /// True: only archived threads; false: only non-archived ones.
+    pub archived: bool,
+    /// Sort key.
+    pub sort_key: ThreadSortKey,
+    /// Ascending instead of the default descending order.
+    pub ascending: bool,
+}
+
+/// One page of stored threads.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct ThreadListPage {
+    /// The threads of this page.
+    pub threads: Vec<StoredThread>,
+    /// Cursor of the next page, if any.
+    pub next_cursor: Option<String>,
+}
+
+/// Where threads live. Every method is async; implementations: memory (default), the JSON bridge
+/// to JS adapters, and (later) SQLite and IndexedDB.
+pub trait ThreadStore: MaybeSend + MaybeSync {
+    /// Creates a thread record; fails if the id exists.
+    fn create(&self, thread: StoredThread) -> BoxFut<'_, Result<(), StoreError>>;
+    /// Appends history records to a thread, in order.
+    fn append(&self, thread_id: String, records: Vec<HistoryRecord>) -> BoxFut<'_, Result<(), StoreError>>;
+    /// Loads a thread; with `tail`, only its last `tail` records.
+    fn load(&self, thread_id: String, tail: Option<u32>) -> BoxFut<'_, Result<Option<LoadedHistory>, StoreError>>;
+    /// Replaces a thread's record (name, archived, preview, timestamps, settings).
+    fn update(&self, thread: StoredThread) -> BoxFut<'_, Result<(), StoreError>>;
+    /// Lists threads by page.
+    fn list(&self, query: ThreadListQuery) -> BoxFut<'_, Result<ThreadListPage, StoreError>>;
+    /// Deletes a thread and its history; `false` if it did not exist.
+    fn delete(&self, thread_id: String) -> BoxFut<'_, Result<bool, StoreError>>;
+}

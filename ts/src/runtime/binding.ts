@@ -1,0 +1,34 @@
+// The surface both bindings (napi in Node, wasm in a browser) expose, and the adapters they call.
+// One wire everywhere: messages cross as JSON text, one JSON-RPC message per call.
+
+/** The host's model HTTP, as the bindings call it. `createFetchTransport` builds one on `fetch`. */
+export interface ModelTransportAdapter {
+  /** POSTs a request (JSON `ModelRequest`: id, path, headers, body); resolves with JSON `ModelResponseHead` ({status, headers}). */
+  post(requestJson: string): Promise<string>;
+  /** The next body chunk of request `id`, or `null` at its end. */
+  read(id: number): Promise<Uint8Array | null>;
+  /** Aborts request `id` (turn/interrupt, turn/steer). */
+  cancel(id: number): void;
+}
+
+/** A storage adapter reduced to one call: `op` is the operation, `argsJson` a JSON array of its arguments. */
+export interface StoreCallAdapter {
+  call(op: string, argsJson: string): Promise<string>;
+}
+
+/** A connection to an in-process engine. */
+export interface BindingConnection {
+  /** Hands one JSON-RPC message to the engine; throws only when the connection is closed. */
+  send(text: string): void;
+  close(): void;
+}
+
+/** An in-process engine. */
+export interface BindingEngine {
+  connect(onMessage: (message: string) => void): BindingConnection;
+}
+
+/** What both bindings' `Engine` constructors take. */
+export interface BindingEngineConstructor {
+  new (optionsJson: string, transport: ModelTransportAdapter | null, threadStore: StoreCallAdapter | null): BindingEngine;
+}
