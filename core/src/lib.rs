@@ -1,6 +1,9 @@
 //! Spindle core: the thread/turn engine of the Codex app-server v2 protocol, with no I/O and no
 //! runtime of its own. Hosts bring model HTTP, storage, time and task spawning (see [`host`]).
 
+// Wire and record enums mirror JSON shapes; boxing their big variants would add noise, not speed.
+#![allow(clippy::large_enum_variant)]
+
 pub mod engine;
 pub mod host;
 pub mod ids;
@@ -9,4 +12,7 @@ pub mod protocol;
 pub mod store;
 
 pub use engine::{Connection, ConnectionClosed, Engine, EngineHost, EngineOptions, OnMessage};
-pub use host::{BoxFut, Clock, HostError, JsonStoreCall, MaybeSend, MaybeSync, ModelRequest, ModelResponseHead, ModelTransport, Spawn};
+pub use host::{
+    BoxFut, Clock, HostError, JsonStoreCall, MaybeSend, MaybeSync, ModelRequest, ModelResponseHead, ModelTransport,
+    Spawn,
+};

@@ -10,12 +10,12 @@ use std::sync::{Arc, Mutex};
 
 use tokio::sync::mpsc;
 
+use super::EngineShared;
 use super::handlers;
 use super::outbox::{Outbox, Responder};
-use super::EngineShared;
 use crate::host::{MaybeSend, MaybeSync};
 use crate::protocol::jsonrpc::Incoming;
-use crate::protocol::{error, ClientRequest, EXPERIMENTAL_METHODS};
+use crate::protocol::{ClientRequest, EXPERIMENTAL_METHODS, error};
 
 /// Receives every outgoing message of a connection as one JSON text.
 pub trait MessageSink: MaybeSend + MaybeSync {
@@ -107,10 +107,10 @@ async fn handle(ctx: &Ctx, text: &str) {
                 Ok(request) => request,
                 Err(error) => return responder.err(error),
             };
-            if let Some((method, field)) = request.experimental_field() {
-                if !experimental(ctx) {
-                    return responder.err(error::experimental_field(method, field));
-                }
+            if let Some((method, field)) = request.experimental_field()
+                && !experimental(ctx)
+            {
+                return responder.err(error::experimental_field(method, field));
             }
             route(ctx, request, responder).await;
         }

@@ -140,9 +140,9 @@ impl Engine {
     /// Builds an engine over the host's services.
     #[allow(clippy::arc_with_non_send_sync)] // on wasm32 the host's services are JS values
     pub fn new(options: EngineOptions, host: EngineHost) -> Engine {
-        let transport = host.transport.unwrap_or_else(|| {
-            Arc::new(ScriptedModel::new(host.clock.clone(), options.scripted_chunk_delay_ms))
-        });
+        let transport = host
+            .transport
+            .unwrap_or_else(|| Arc::new(ScriptedModel::new(host.clock.clone(), options.scripted_chunk_delay_ms)));
         let shared = EngineShared {
             options,
             spawn: host.spawn,

@@ -9,8 +9,8 @@ use serde::Serialize;
 
 use super::connection::OnMessage;
 use crate::protocol::initialize::ClientInfo;
-use crate::protocol::jsonrpc::{encode_error, encode_response, RequestId, RpcError};
-use crate::protocol::{error, ServerNotification};
+use crate::protocol::jsonrpc::{RequestId, RpcError, encode_error, encode_response};
+use crate::protocol::{ServerNotification, error};
 
 /// What `initialize` established for a connection.
 pub(crate) struct ClientSession {
@@ -68,10 +68,8 @@ impl Outbox {
     /// Sends a notification already encoded as `text`, unless this connection opted out of it or
     /// may not see it.
     pub fn notify_encoded(&self, method: &str, text: &str) {
-        if let Some(session) = self.session() {
-            if session.opt_out.contains(method) {
-                return;
-            }
+        if self.session().is_some_and(|session| session.opt_out.contains(method)) {
+            return;
         }
         self.deliver(text.to_owned());
     }

@@ -1,1 +1,122 @@
-//! Turn runner (in progress).
+//! One model request of a turn: POST through the host transport, decode the SSE stream, and
+//! forward each Responses event to the thread's actor. Owns no thread state.
+//!
+//! The runner stops when the actor drops the turn's cancel handle (interrupt, steer, or the turn
+//! ended); it then tells the transport to abort the HTTP request, so nothing more arrives.
+
+use std::sync::Arc;
+
+use futures::future::{Either, select};
+use tokio::sync::{mpsc, oneshot};
+
+use super::thread_actor::ThreadCommand;
+use crate::host::{ModelRequest, ModelTransport};
+use crate::model::events::{self, ResponsesEvent};
+use crate::model::failure;
+use crate::model::sse::SseDecoder;
+use crate::protocol::turn::TurnError;
+
+/// The longest error body kept from a failed HTTP response.
+const ERROR_BODY_LIMIT: usize = 64 * 1024;
+
+/// What a runner reports to its thread's actor.
+#[derive(Debug)]
+pub(crate) enum RunnerEvent {
+    /// One decoded stream event, in stream order.
+    Stream(ResponsesEvent),
+    /// The request failed; no more events follow.
+    Failed(TurnError),
+}
+
+/// Everything one model request needs.
+pub(crate) struct ModelCall {
+    pub transport: Arc<dyn ModelTransport>,
+    pub request: ModelRequest,
+    pub turn_id: String,
+    pub actor: mpsc::UnboundedSender<ThreadCommand>,
+    pub cancel: oneshot::Receiver<()>,
+}
+
+/// Runs one model request to its end, or until cancelled.
+pub(crate) async fn run(call: ModelCall) {
+    let ModelCall { transport, request, turn_id, actor, mut cancel } = call;
+    let request_id = request.id;
+    let report = |event: RunnerEvent| {
+        // The actor is gone only when the thread was unloaded; then nobody needs the event.
+        let _ = actor.send(ThreadCommand::Model { turn_id: turn_id.clone(), event });
+    };
+    let outcome = async {
+        let head = match until_cancelled(transport.post(request), &mut cancel).await {
+            None => return Outcome::Cancelled,
+            Some(Err(error)) => return Outcome::Failed(failure::transport_failed(&error.0)),
+            Some(Ok(head)) => head,
+        };
+        if !(200..300).contains(&head.status) {
+            let mut body = Vec::new();
+            loop {
+                match until_cancelled(transport.read(request_id), &mut cancel).await {
+                    None => return Outcome::Cancelled,
+                    Some(Ok(Some(chunk))) if body.len() < ERROR_BODY_LIMIT => body.extend_from_slice(&chunk),
+                    Some(Ok(Some(_))) => {}
+                    Some(Ok(None)) | Some(Err(_)) => break,
+                }
+            }
+            return Outcome::Failed(failure::http_status(head.status, &String::from_utf8_lossy(&body)));
+        }
+        let mut decoder = SseDecoder::new();
+        loop {
+            let chunk = match until_cancelled(transport.read(request_id), &mut cancel).await {
+                None => return Outcome::Cancelled,
+                Some(Err(error)) => return Outcome::Failed(failure::stream_disconnected(&error.0)),
+                Some(Ok(None)) => return Outcome::Failed(failure::stream_closed_early()),
+                Some(Ok(Some(chunk))) => chunk,
+            };
+            for sse in decoder.push(&chunk) {
+                match events::decode(&sse) {
+                    Err(error) => return Outcome::Failed(failure::stream_disconnected(&error)),
+                    Ok(ResponsesEvent::Ignored) => {}
+                    Ok(ResponsesEvent::Failed { message }) => {
+                        return Outcome::Failed(failure::stream_disconnected(&message));
+                    }
+                    Ok(ResponsesEvent::StreamError { message }) => {
+                        return Outcome::Failed(failure::stream_disconnected(&message));
+                    }
+                    Ok(ResponsesEvent::Incomplete { reason }) => {
+                        return Outcome::Failed(failure::incomplete(&reason));
+                    }
+                    Ok(event @ ResponsesEvent::Completed { .. }) => {
+                        report(RunnerEvent::Stream(event));
+                        return Outcome::Completed;
+                    }
+                    Ok(event) => report(RunnerEvent::Stream(event)),
+                }
+            }
+        }
+    }
+    .await;
+    match outcome {
+        Outcome::Completed => {}
+        Outcome::Cancelled => transport.cancel(request_id),
+        Outcome::Failed(error) => {
+            transport.cancel(request_id);
+            report(RunnerEvent::Failed(error));
+        }
+    }
+}
+
+enum Outcome {
+    Completed,
+    Cancelled,
+    Failed(TurnError),
+}
+
+/// Awaits `future` unless the cancel handle fires (or is dropped) first.
+async fn until_cancelled<F: std::future::Future + Unpin>(
+    future: F,
+    cancel: &mut oneshot::Receiver<()>,
+) -> Option<F::Output> {
+    match select(future, cancel).await {
+        Either::Left((output, _)) => Some(output),
+        Either::Right(_) => None,
+    }
+}

@@ -1,3 +1,8 @@
 //! The Responses API client: request body builder, incremental SSE decoder, stream-event mapping,
-//! and the built-in scripted model.
+//! failure texts, and the built-in scripted model.
+
+pub mod events;
+pub mod failure;
+pub mod request;
 pub mod scripted;
+pub mod sse;

@@ -81,19 +81,13 @@ impl Incoming {
             Some(_) => return None,
         };
         match (id, method) {
-            (Some(id), Some(method)) => Some(Incoming::Request {
-                id,
-                method,
-                params: object.remove("params"),
-            }),
+            (Some(id), Some(method)) => Some(Incoming::Request { id, method, params: object.remove("params") }),
             (None, Some(method)) => Some(Incoming::Notification { method }),
             (Some(id), None) => {
                 if let Some(result) = object.remove("result") {
                     Some(Incoming::Response { id, result })
                 } else {
-                    object
-                        .remove("error")
-                        .map(|error| Incoming::ErrorResponse { id, error })
+                    object.remove("error").map(|error| Incoming::ErrorResponse { id, error })
                 }
             }
             (None, None) => None,

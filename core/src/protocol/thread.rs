@@ -319,13 +319,9 @@ impl TokenUsageBreakdown {
             total_tokens: self.total_tokens.saturating_add(other.total_tokens),
             input_tokens: self.input_tokens.saturating_add(other.input_tokens),
             cached_input_tokens: self.cached_input_tokens.saturating_add(other.cached_input_tokens),
-            cache_write_input_tokens: self
-                .cache_write_input_tokens
-                .saturating_add(other.cache_write_input_tokens),
+            cache_write_input_tokens: self.cache_write_input_tokens.saturating_add(other.cache_write_input_tokens),
             output_tokens: self.output_tokens.saturating_add(other.output_tokens),
-            reasoning_output_tokens: self
-                .reasoning_output_tokens
-                .saturating_add(other.reasoning_output_tokens),
+            reasoning_output_tokens: self.reasoning_output_tokens.saturating_add(other.reasoning_output_tokens),
         }
     }
 }

@@ -4,13 +4,13 @@
 
 use std::sync::Arc;
 
-use serde::de::DeserializeOwned;
 use serde::Serialize;
+use serde::de::DeserializeOwned;
 use serde_json::json;
 
-use super::thread_store::{HistoryRecord, LoadedHistory, StoredThread, ThreadListPage, ThreadListQuery, ThreadStore};
 use super::StoreError;
-use crate::host::{boxed, BoxFut, JsonStoreCall};
+use super::thread_store::{HistoryRecord, LoadedHistory, StoredThread, ThreadListPage, ThreadListQuery, ThreadStore};
+use crate::host::{BoxFut, JsonStoreCall, boxed};
 
 /// A [`ThreadStore`] whose every operation is answered by the host adapter behind `call`.
 ///

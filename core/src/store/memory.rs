@@ -3,11 +3,11 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
+use super::StoreError;
 use super::thread_store::{
     HistoryRecord, LoadedHistory, StoredThread, ThreadListPage, ThreadListQuery, ThreadSortKey, ThreadStore,
 };
-use super::StoreError;
-use crate::host::{boxed, BoxFut};
+use crate::host::{BoxFut, boxed};
 
 #[derive(Default)]
 struct Entry {
@@ -105,9 +105,9 @@ impl ThreadStore for MemoryThreadStore {
             // The cursor is a decimal offset; hosts must treat it as opaque.
             let offset = match &query.cursor {
                 None => 0,
-                Some(cursor) => cursor
-                    .parse::<usize>()
-                    .map_err(|_| StoreError::InvalidData(format!("invalid cursor: {cursor}")))?,
+                Some(cursor) => {
+                    cursor.parse::<usize>().map_err(|_| StoreError::InvalidData(format!("invalid cursor: {cursor}")))?
+                }
             };
             let limit = query.limit.max(1) as usize;
             let threads: Vec<StoredThread> = matching.iter().skip(offset).take(limit).map(|s| (*s).clone()).collect();

@@ -8,7 +8,7 @@ pub mod queue_store;
 pub mod thread_store;
 
 pub use queue_store::{QueueStore, QueuedTurnRow, QueuedTurnState};
-pub use thread_store::{HistoryRecord, StoredThread, ThreadListPage, ThreadListQuery, ThreadStore, ThreadSettings};
+pub use thread_store::{HistoryRecord, StoredThread, ThreadListPage, ThreadListQuery, ThreadSettings, ThreadStore};
 
 /// A storage adapter failed; the message is the adapter's own.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -24,11 +24,7 @@ pub fn initialize(ctx: &Ctx, params: InitializeParams, responder: Responder) {
     let session = ClientSession {
         client_info: params.client_info,
         experimental_api: capabilities.experimental_api,
-        opt_out: capabilities
-            .opt_out_notification_methods
-            .unwrap_or_default()
-            .into_iter()
-            .collect::<HashSet<_>>(),
+        opt_out: capabilities.opt_out_notification_methods.unwrap_or_default().into_iter().collect::<HashSet<_>>(),
         user_agent: user_agent.clone(),
     };
     if !ctx.outbox.initialize(session) {

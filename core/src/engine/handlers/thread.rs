@@ -1,15 +1,197 @@
-//! `thread/*` handlers.
+//! `thread/*` handlers: start, read, loaded/list (PROTOCOL.md §4.1, §4.4, §4.6).
+
+use tokio::sync::oneshot;
+
+use crate::engine::SPINDLE_VERSION;
 use crate::engine::connection::Ctx;
 use crate::engine::outbox::Responder;
+use crate::engine::thread_actor::{self, ThreadCommand};
+use crate::ids;
+use crate::protocol::ServerNotification;
 use crate::protocol::error;
-use crate::protocol::thread::{ThreadLoadedListParams, ThreadReadParams, ThreadStartParams};
+use crate::protocol::jsonrpc::RpcError;
+use crate::protocol::thread::{
+    SandboxPolicy, Thread, ThreadEnvironment, ThreadLoadedListParams, ThreadLoadedListResponse, ThreadReadParams,
+    ThreadReadResponse, ThreadStartParams, ThreadStartResponse, ThreadStartedNotification, ThreadStatus,
+};
+use crate::protocol::turn::Turn;
+use crate::store::{HistoryRecord, StoredThread, ThreadSettings};
 
-pub async fn start(_ctx: &Ctx, _params: ThreadStartParams, responder: Responder) {
-    responder.err(error::internal_error("in progress"))
+/// Handles `thread/start` (PROTOCOL.md §4.1): response, then `thread/started` to this connection.
+pub async fn start(ctx: &Ctx, params: ThreadStartParams, responder: Responder) {
+    let result = create(ctx, params).await;
+    let (response, notification) = match result {
+        Ok(started) => started,
+        Err(error) => return responder.err(error),
+    };
+    let outbox = responder.outbox.clone();
+    responder.ok(response);
+    outbox.notify(&notification, ctx.shared.now_ms());
 }
-pub async fn read(_ctx: &Ctx, _params: ThreadReadParams, responder: Responder) {
-    responder.err(error::internal_error("in progress"))
+
+async fn create(ctx: &Ctx, params: ThreadStartParams) -> Result<(ThreadStartResponse, ServerNotification), RpcError> {
+    let shared = &ctx.shared;
+    let options = &shared.options;
+    let now_ms = shared.now_ms();
+    let thread_id = match &params.thread_id {
+        Some(raw) => {
+            let thread_id = ids::parse_thread_id(raw)?;
+            let stored = shared
+                .thread_store
+                .load(thread_id.clone(), Some(0))
+                .await
+                .map_err(|error| error::store_failed("read thread", error))?;
+            if stored.is_some() || shared.loaded_thread(&thread_id).is_some() {
+                return Err(error::thread_id_exists(&thread_id));
+            }
+            thread_id
+        }
+        None => ids::new_id(now_ms),
+    };
+    let cwd = params.cwd.clone().unwrap_or_else(|| options.cwd.clone());
+    let model = params.model.clone().unwrap_or_else(|| options.model.clone());
+    let model_provider = params.model_provider.clone().unwrap_or_else(|| options.model_provider.clone());
+    let seconds = now_ms.div_euclid(1000);
+    let thread = Thread {
+        id: thread_id.clone(),
+        environments: Some(vec![ThreadEnvironment {
+            environment_id: "local".into(),
+            cwd: cwd.clone(),
+            runtime_workspace_roots: vec![cwd.clone()],
+        }]),
+        extra: None,
+        session_id: thread_id.clone(),
+        forked_from_id: None,
+        attached_to_thread_id: None,
+        parent_thread_id: None,
+        preview: String::new(),
+        ephemeral: params.ephemeral.unwrap_or(false),
+        section: None,
+        section_entered_at: None,
+        project_id: None,
+        history_mode: "paginated".into(),
+        model_provider: model_provider.clone(),
+        model: Some(model.clone()),
+        reasoning_effort: None,
+        created_at: seconds,
+        updated_at: seconds,
+        recency_at: Some(seconds),
+        status: ThreadStatus::Idle,
+        path: None,
+        cwd: cwd.clone(),
+        cli_version: SPINDLE_VERSION.into(),
+        originator: ctx.outbox.session().map(|session| session.client_info.name.clone()),
+        source: options.source.clone(),
+        can_accept_direct_input: Some(true),
+        thread_source: None,
+        agent_nickname: None,
+        agent_role: None,
+        git_info: None,
+        name: None,
+        daybreak_enabled: None,
+        turns: Vec::new(),
+    };
+    let stored = StoredThread {
+        thread: thread.clone(),
+        settings: ThreadSettings {
+            base_instructions: params.base_instructions,
+            developer_instructions: params.developer_instructions,
+            summary: None,
+            dynamic_tools: params.dynamic_tools.unwrap_or_default(),
+        },
+        archived: false,
+    };
+    if !thread.ephemeral {
+        shared
+            .thread_store
+            .create(stored.clone())
+            .await
+            .map_err(|error| error::store_failed("create thread", error))?;
+    }
+    let handle = thread_actor::spawn(shared.clone(), stored, Vec::new(), Vec::new());
+    handle.send(ThreadCommand::Subscribe(ctx.outbox.clone()));
+    {
+        let mut threads = shared.threads.lock().unwrap_or_else(|poison| poison.into_inner());
+        if threads.contains_key(&thread_id) {
+            // Another start with the same caller id won the race between our check and now.
+            return Err(error::thread_id_exists(&thread_id));
+        }
+        threads.insert(thread_id.clone(), handle);
+    }
+    let response = ThreadStartResponse {
+        thread: thread.clone(),
+        model,
+        model_provider,
+        service_tier: None,
+        disabled_plugin_ids: Vec::new(),
+        cwd: cwd.clone(),
+        runtime_workspace_roots: vec![cwd],
+        instruction_sources: Vec::new(),
+        approval_policy: "never".into(),
+        approvals_reviewer: "user".into(),
+        sandbox: SandboxPolicy { kind: "readOnly".into(), network_access: false },
+        active_permission_profile: None,
+        reasoning_effort: None,
+        multi_agent_mode: "explicitRequestOnly".into(),
+    };
+    Ok((response, ServerNotification::ThreadStarted(ThreadStartedNotification { thread })))
 }
-pub fn loaded_list(_ctx: &Ctx, _params: ThreadLoadedListParams, responder: Responder) {
-    responder.err(error::internal_error("in progress"))
+
+/// Handles `thread/read` (PROTOCOL.md §4.4): a loaded thread from its actor, else from the store.
+pub async fn read(ctx: &Ctx, params: ThreadReadParams, responder: Responder) {
+    responder.send(read_thread(ctx, params).await);
+}
+
+async fn read_thread(ctx: &Ctx, params: ThreadReadParams) -> Result<ThreadReadResponse, RpcError> {
+    let thread_id = ids::parse_thread_id(&params.thread_id)?;
+    if let Some(handle) = ctx.shared.loaded_thread(&thread_id) {
+        let (reply, answer) = oneshot::channel();
+        let read = ThreadCommand::Read { include_turns: params.include_turns, reply };
+        if handle.send(read)
+            && let Ok(thread) = answer.await
+        {
+            if params.include_turns && thread.ephemeral {
+                return Err(error::ephemeral_include_turns());
+            }
+            return Ok(ThreadReadResponse { thread, read_state: None });
+        }
+    }
+    let tail = if params.include_turns { None } else { Some(0) };
+    let loaded = ctx
+        .shared
+        .thread_store
+        .load(thread_id.clone(), tail)
+        .await
+        .map_err(|error| error::store_failed("read thread", error))?
+        .ok_or_else(|| error::thread_not_loaded(&thread_id))?;
+    let mut thread = loaded.stored.thread;
+    thread.status = ThreadStatus::NotLoaded;
+    thread.environments = None;
+    thread.can_accept_direct_input = None;
+    if params.include_turns {
+        thread.turns = loaded
+            .records
+            .into_iter()
+            .filter_map(|record| match record {
+                HistoryRecord::Turn { turn } => Some(turn),
+                HistoryRecord::ModelItems { .. } => None,
+            })
+            .collect::<Vec<Turn>>();
+    }
+    Ok(ThreadReadResponse { thread, read_state: None })
+}
+
+/// Handles `thread/loaded/list` (PROTOCOL.md §4.6): loaded ids, sorted, paged by offset.
+pub fn loaded_list(ctx: &Ctx, params: ThreadLoadedListParams, responder: Responder) {
+    let mut ids: Vec<String> = {
+        let threads = ctx.shared.threads.lock().unwrap_or_else(|poison| poison.into_inner());
+        threads.keys().cloned().collect()
+    };
+    ids.sort();
+    let offset = params.cursor.as_deref().and_then(|cursor| cursor.parse::<usize>().ok()).unwrap_or(0);
+    let limit = params.limit.map_or(ids.len(), |limit| limit.max(1) as usize);
+    let data: Vec<String> = ids.iter().skip(offset).take(limit).cloned().collect();
+    let next = offset + data.len();
+    let next_cursor = (next < ids.len()).then(|| next.to_string());
+    responder.ok(ThreadLoadedListResponse { data, next_cursor });
 }

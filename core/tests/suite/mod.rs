@@ -1,0 +1,3 @@
+mod initialize;
+mod thread_start;
+mod turn_start;

@@ -1,0 +1,93 @@
+//! `turn/start` and a plain turn with the scripted model (PROTOCOL.md §4.14, §7.1).
+
+use pretty_assertions::assert_eq;
+use serde_json::{Value, json};
+use spindle_core::model::scripted::scripted_reply;
+
+use crate::support::{Client, engine, is, methods};
+
+fn started_thread(client: &mut Client) -> String {
+    let answer = client.request("thread/start", json!({"model": "mock-model", "baseInstructions": "Be terse."}));
+    client.next();
+    answer["result"]["thread"]["id"].as_str().unwrap().to_owned()
+}
+
+#[test]
+fn turn_start_runs_a_plain_turn_in_the_upstream_order() {
+    let engine = engine(None, None);
+    let mut client = Client::initialized(&engine);
+    let thread_id = started_thread(&mut client);
+    let input = json!([{"type": "text", "text": "Say hello.", "text_elements": []}]);
+    let answer = client.request("turn/start", json!({"threadId": thread_id, "input": input}));
+    let turn = &answer["result"]["turn"];
+    assert_eq!(turn["status"], json!("inProgress"));
+    assert_eq!(turn["startedAt"], Value::Null);
+    assert_eq!(turn["itemsView"], json!("notLoaded"));
+    let messages = client.until(is("turn/completed"));
+    let reply = scripted_reply(Some("Say hello."));
+    let deltas = messages.iter().filter(|m| m["method"] == "item/agentMessage/delta").count();
+    let mut expected = vec!["thread/status/changed", "turn/started", "item/started", "item/completed", "item/started"];
+    expected.extend(std::iter::repeat_n("item/agentMessage/delta", deltas));
+    expected.extend(["item/completed", "thread/tokenUsage/updated", "thread/status/changed", "turn/completed"]);
+    assert_eq!(methods(&messages), expected);
+    assert!(deltas > 1);
+    let text: String = messages
+        .iter()
+        .filter(|m| m["method"] == "item/agentMessage/delta")
+        .map(|m| m["params"]["delta"].as_str().unwrap())
+        .collect();
+    assert_eq!(text, reply);
+    assert_eq!(messages[2]["params"]["item"]["content"], input);
+    assert_eq!(messages[2]["params"]["item"]["type"], json!("userMessage"));
+    let completed = &messages.last().unwrap()["params"]["turn"];
+    assert_eq!(completed["status"], json!("completed"));
+    assert_eq!(completed["itemsView"], json!("summary"));
+    assert_eq!(completed["items"][0]["text"], json!(reply));
+    assert_eq!(completed["id"], turn["id"]);
+    let status = &messages[messages.len() - 2]["params"]["status"];
+    assert_eq!(status, &json!({"type": "idle"}));
+
+    // The finished turn is readable with its full items, and the preview is the first message.
+    let read = client.request("thread/read", json!({"threadId": thread_id, "includeTurns": true}));
+    let thread = &read["result"]["thread"];
+    assert_eq!(thread["preview"], json!("Say hello."));
+    assert_eq!(thread["turns"][0]["itemsView"], json!("full"));
+    assert_eq!(thread["turns"][0]["items"].as_array().unwrap().len(), 2);
+}
+
+#[test]
+fn turn_start_on_an_unknown_thread_says_thread_not_found() {
+    let engine = engine(None, None);
+    let mut client = Client::initialized(&engine);
+    let id = "67e55044-10b1-426f-9247-bb680e5fe0c8";
+    assert_eq!(
+        client.request("turn/start", json!({"threadId": id, "input": []}))["error"],
+        json!({"code": -32600, "message": format!("thread not found: {id}")})
+    );
+}
+
+#[test]
+fn turn_start_with_empty_input_runs_a_turn_without_a_user_message() {
+    let engine = engine(None, None);
+    let mut client = Client::initialized(&engine);
+    let thread_id = started_thread(&mut client);
+    client.request("turn/start", json!({"threadId": thread_id, "input": []}));
+    let messages = client.until(is("turn/completed"));
+    assert!(!messages.iter().any(|m| m["params"]["item"]["type"] == "userMessage"));
+    assert_eq!(messages.last().unwrap()["params"]["turn"]["status"], json!("completed"));
+}
+
+#[test]
+fn turn_start_honours_a_caller_turn_id_and_rejects_its_reuse() {
+    let engine = engine(None, None);
+    let mut client = Client::initialized(&engine);
+    let thread_id = started_thread(&mut client);
+    let turn_id = "0190B3A2-0000-7000-8000-000000000001";
+    let answer = client.request("turn/start", json!({"threadId": thread_id, "input": [], "turnId": turn_id}));
+    assert_eq!(answer["result"]["turn"]["id"], json!(turn_id.to_lowercase()));
+    client.until(is("turn/completed"));
+    assert_eq!(
+        client.request("turn/start", json!({"threadId": thread_id, "input": [], "turnId": turn_id}))["error"]["message"],
+        json!(format!("turn id already exists in thread {thread_id}: {}", turn_id.to_lowercase()))
+    );
+}
