@@ -1,3 +1,4 @@
 mod initialize;
+mod no_panic;
 mod thread_start;
 mod turn_start;
