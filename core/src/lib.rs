@@ -3,6 +3,8 @@
 
 // Wire and record enums mirror JSON shapes; boxing their big variants would add noise, not speed.
 #![allow(clippy::large_enum_variant)]
+// On wasm32 the host's services are JS values: shared, but neither Send nor Sync by design.
+#![cfg_attr(target_arch = "wasm32", allow(clippy::arc_with_non_send_sync))]
 
 pub mod engine;
 pub mod host;

@@ -138,7 +138,6 @@ pub struct Engine {
 
 impl Engine {
     /// Builds an engine over the host's services.
-    #[allow(clippy::arc_with_non_send_sync)] // on wasm32 the host's services are JS values
     pub fn new(options: EngineOptions, host: EngineHost) -> Engine {
         let transport = host
             .transport
