@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what the project needs and builds it; safe to run again (each step checks first).
-# Usage: scripts/setup.sh [--browser]   (--browser adds Chromium and the wasm build for tests)
+# Usage: scripts/setup.sh [--browser]   (--browser adds Chromium for the browser tests)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,16 +15,17 @@ for tool in cargo rustup node npm; do
 done
 echo "$(cargo --version); node $(node --version); npm $(npm --version 2>/dev/null)"
 
+step "wasm32 target"
+rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
+step "wasm-bindgen-cli 0.2.130"
+if [ "$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen 0.2.130" ]; then
+  # Not --locked: the registry mirror lacks a crate version the CLI's lockfile pins (TOOLCHAIN.md).
+  cargo install wasm-bindgen-cli --version 0.2.130
+else
+  echo "present"
+fi
+
 if $browser; then
-  step "wasm32 target"
-  rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
-  step "wasm-bindgen-cli 0.2.130"
-  if [ "$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen 0.2.130" ]; then
-    # Not --locked: the registry mirror lacks a crate version the CLI's lockfile pins (TOOLCHAIN.md).
-    cargo install wasm-bindgen-cli --version 0.2.130
-  else
-    echo "present"
-  fi
   step "Chromium"
   if ! command -v chromium >/dev/null; then
     if [ "$(id -u)" = 0 ]; then
@@ -49,10 +50,9 @@ fi
 step "Node addon (napi, release)"
 (cd node-binding && npx napi build --platform --release)
 
-if $browser; then
-  step "wasm module"
-  bash scripts/build-wasm.sh
-fi
+# The TS package type-checks against the wasm glue, so the wasm module is built even for the demo.
+step "wasm module"
+bash scripts/build-wasm.sh
 
 step "TypeScript package"
 npx tsc -p ts/tsconfig.json

@@ -1,1 +1,87 @@
-//! napi binding (in progress).
+//! Node addon: the engine's `Engine` and `Connection` classes for JS. Translates, decides nothing.
+
+mod adapters;
+mod host;
+
+use std::sync::Arc;
+
+use napi::bindgen_prelude::{Function, Object};
+use napi_derive::napi;
+use spindle_core::store::bridge::BridgedThreadStore;
+use spindle_core::{EngineHost, EngineOptions};
+
+/// An in-process engine: many connections, one set of host services.
+#[napi]
+pub struct Engine {
+    inner: spindle_core::Engine,
+}
+
+#[napi]
+impl Engine {
+    /// Builds an engine from JSON `EngineOptions`; a `null` transport selects the scripted model
+    /// and a `null` thread store selects memory.
+    #[napi(constructor)]
+    pub fn new(
+        options_json: String,
+        #[napi(ts_arg_type = "ModelTransportAdapter | null")] transport: Option<Object<'_>>,
+        #[napi(ts_arg_type = "StoreCallAdapter | null")] thread_store: Option<Object<'_>>,
+    ) -> napi::Result<Self> {
+        let options = EngineOptions::from_json(&options_json).map_err(to_napi_error)?;
+        let transport = match transport {
+            Some(object) => Some(Arc::new(adapters::JsModelTransport::new(&object)?) as _),
+            None => None,
+        };
+        let thread_store = match thread_store {
+            Some(object) => {
+                let call = Arc::new(adapters::JsStoreCall::new(&object)?);
+                Some(Arc::new(BridgedThreadStore::new(call)) as _)
+            }
+            None => None,
+        };
+        let host = EngineHost {
+            spawn: Arc::new(host::TokioSpawn),
+            clock: Arc::new(host::SystemClock),
+            transport,
+            thread_store,
+            queue_store: None,
+        };
+        Ok(Engine { inner: spindle_core::Engine::new(options, host) })
+    }
+
+    /// Opens a connection; every outgoing message arrives at `onMessage` as one JSON text, in wire order.
+    #[napi]
+    pub fn connect(
+        &self,
+        #[napi(ts_arg_type = "(message: string) => void")] on_message: Function<'_, String, ()>,
+    ) -> napi::Result<Connection> {
+        let sink = adapters::message_sink(&on_message)?;
+        Ok(Connection { inner: self.inner.connect(sink) })
+    }
+}
+
+/// One client's connection to an engine.
+#[napi]
+pub struct Connection {
+    inner: spindle_core::Connection,
+}
+
+#[napi]
+impl Connection {
+    /// Hands one JSON-RPC message to the engine; replies arrive through `onMessage`. Throws only
+    /// when the connection is closed.
+    #[napi]
+    pub fn send(&self, text: String) -> napi::Result<()> {
+        self.inner.send(text).map_err(to_napi_error)
+    }
+
+    /// Closes the connection: nothing more is delivered and `send` throws from now on.
+    #[napi]
+    pub fn close(&self) {
+        self.inner.close();
+    }
+}
+
+/// The binding's one conversion of a Rust error into a JS exception.
+fn to_napi_error(error: impl std::fmt::Display) -> napi::Error {
+    napi::Error::from_reason(error.to_string())
+}

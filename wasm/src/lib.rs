@@ -1,1 +1,85 @@
-//! wasm binding (in progress).
+//! wasm binding: the engine's `Engine` and `Connection` classes for a browser tab (or Node through
+//! `initSync`). Translates, decides nothing.
+#![cfg(target_arch = "wasm32")]
+
+mod adapters;
+mod host;
+
+use std::sync::Arc;
+
+use spindle_core::store::bridge::BridgedThreadStore;
+use spindle_core::{EngineHost, EngineOptions};
+use wasm_bindgen::prelude::*;
+
+// The adapter interfaces are declared once, in the TS package; the generated .d.ts names them.
+#[wasm_bindgen(typescript_custom_section)]
+const ADAPTER_TYPES: &str =
+    r#"import type { ModelTransportAdapter, StoreCallAdapter } from "../../ts/src/runtime/binding.js";"#;
+
+/// An in-process engine: many connections, one set of host services.
+#[wasm_bindgen]
+pub struct Engine {
+    inner: spindle_core::Engine,
+}
+
+#[wasm_bindgen]
+impl Engine {
+    /// Builds an engine from JSON `EngineOptions`; a `null` transport selects the scripted model
+    /// and a `null` thread store selects memory.
+    #[wasm_bindgen(constructor)]
+    #[allow(clippy::arc_with_non_send_sync)] // wasm32 is single-threaded; the adapters hold JS objects
+    pub fn new(
+        #[wasm_bindgen(js_name = optionsJson)] options_json: String,
+        transport: Option<adapters::ModelTransportAdapter>,
+        #[wasm_bindgen(js_name = threadStore)] thread_store: Option<adapters::StoreCallAdapter>,
+    ) -> Result<Engine, JsError> {
+        let options = EngineOptions::from_json(&options_json).map_err(to_js_error)?;
+        let transport = transport.map(|adapter| Arc::new(adapters::JsModelTransport::new(adapter)) as _);
+        let thread_store = thread_store.map(|adapter| {
+            let call = Arc::new(adapters::JsStoreCall::new(adapter));
+            Arc::new(BridgedThreadStore::new(call)) as _
+        });
+        let host = EngineHost {
+            spawn: Arc::new(host::LocalSpawn),
+            clock: Arc::new(host::JsClock),
+            transport,
+            thread_store,
+            queue_store: None,
+        };
+        Ok(Engine { inner: spindle_core::Engine::new(options, host) })
+    }
+
+    /// Opens a connection; every outgoing message arrives at `onMessage` as one JSON text, in wire order.
+    pub fn connect(
+        &self,
+        #[wasm_bindgen(js_name = onMessage, unchecked_param_type = "(message: string) => void")]
+        on_message: js_sys::Function,
+    ) -> Connection {
+        Connection { inner: self.inner.connect(adapters::message_sink(on_message)) }
+    }
+}
+
+/// One client's connection to an engine.
+#[wasm_bindgen]
+pub struct Connection {
+    inner: spindle_core::Connection,
+}
+
+#[wasm_bindgen]
+impl Connection {
+    /// Hands one JSON-RPC message to the engine; replies arrive through `onMessage`. Throws only
+    /// when the connection is closed.
+    pub fn send(&self, text: String) -> Result<(), JsError> {
+        self.inner.send(text).map_err(to_js_error)
+    }
+
+    /// Closes the connection: nothing more is delivered and `send` throws from now on.
+    pub fn close(&self) {
+        self.inner.close();
+    }
+}
+
+/// The binding's one conversion of a Rust error into a JS exception.
+fn to_js_error(error: impl std::fmt::Display) -> JsError {
+    JsError::new(&error.to_string())
+}

@@ -1,0 +1,55 @@
+// `spindle app-server`: the engine on stdio, newline-delimited JSON-RPC exactly as `codex app-server`
+// speaks it. Stdout carries protocol messages only; diagnostics go to stderr.
+//
+// Lifecycle: when stdin ends, the server keeps running until every request it was sent has been
+// answered and no turn is in progress, so `printf '…' | spindle app-server` prints whole
+// conversations; then it flushes stdout and exits. A server request (`item/tool/call`) after stdin
+// has ended could never be answered, so it ends the wait too.
+
+import { createInterface } from 'node:readline';
+
+import { createEngine } from '../index.js';
+import { connectInProcess } from '../transports/in-process.js';
+import type { CliHost } from './host.js';
+
+/** Runs until stdin ends and the engine has settled; resolves with the exit code. */
+export async function runAppServer(host: CliHost): Promise<number> {
+  const engine = createEngine({ options: host.options, transport: host.transport });
+  const transport = connectInProcess(engine);
+
+  let stdinEnded = false;
+  let orphanedServerRequest: () => void = () => {};
+  const orphaned = new Promise<void>((resolve) => {
+    orphanedServerRequest = resolve;
+  });
+
+  transport.onMessage((message) => {
+    process.stdout.write(`${message}\n`);
+    if (stdinEnded && isServerRequest(message)) orphanedServerRequest();
+  });
+
+  const lines = createInterface({ input: process.stdin, crlfDelay: Infinity });
+  lines.on('line', (line) => {
+    if (line.trim() === '') return;
+    try {
+      transport.send(line);
+    } catch (error) {
+      process.stderr.write(`spindle app-server: ${error instanceof Error ? error.message : String(error)}\n`);
+    }
+  });
+  await new Promise<void>((resolve) => lines.once('close', resolve));
+  stdinEnded = true;
+
+  await Promise.race([transport.whenIdle(), orphaned]);
+  transport.close();
+  return 0;
+}
+
+function isServerRequest(text: string): boolean {
+  try {
+    const message = JSON.parse(text) as { id?: unknown; method?: unknown };
+    return message.id !== undefined && typeof message.method === 'string';
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,95 @@
+// Model configuration the way codex reads it: `$CODEX_HOME/config.toml` first, then the OpenAI
+// environment variables, else the scripted model. Pure functions, so tests need no files.
+
+import { join } from 'node:path';
+
+import { parse } from 'smol-toml';
+
+/** What the CLI hands the engine and the fetch transport. */
+export interface ModelConfig {
+  /** `model` from config.toml; `null` keeps the engine's default. */
+  model: string | null;
+  /** The provider id threads report: the config's, `openai` for the env case, `scripted` otherwise. */
+  modelProvider: string;
+  /** The Responses API base URL; `null` selects the built-in scripted model (no network). */
+  baseUrl: string | null;
+  /** Sent as a bearer token when set. */
+  apiKey: string | null;
+}
+
+/** A configuration the CLI cannot run with; its message is meant for stderr as is. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+export type Env = Record<string, string | undefined>;
+
+export const DEFAULT_OPENAI_BASE_URL = 'https://api.openai.com/v1';
+
+/** `$CODEX_HOME`, or `~/.codex` as codex defaults it. */
+export function resolveCodexHome(env: Env, homeDir: string): string {
+  const fromEnv = env.CODEX_HOME?.trim();
+  return fromEnv ? fromEnv : join(homeDir, '.codex');
+}
+
+/**
+ * Resolves the model from config.toml's text (`null` when there is no file) and the environment.
+ * A provider named in the config wins over the environment; without one, `OPENAI_API_KEY` selects
+ * OpenAI (at `OPENAI_BASE_URL` when set); with neither, the scripted model.
+ */
+export function resolveModelConfig(configToml: string | null, env: Env): ModelConfig {
+  const config = configToml === null ? {} : parseConfig(configToml);
+  const model = optionalString(config, 'model', 'model');
+  const providerId = optionalString(config, 'model_provider', 'model_provider');
+
+  if (providerId !== null) {
+    const providers = config.model_providers;
+    const table = isTable(providers) ? providers[providerId] : undefined;
+    if (table === undefined && providerId === 'openai') return openai(model, env, 'model_provider = "openai"');
+    if (!isTable(table)) {
+      throw new ConfigError(`config.toml: model_provider = "${providerId}" but there is no [model_providers.${providerId}] table`);
+    }
+    const where = `[model_providers.${providerId}]`;
+    const wireApi = optionalString(table, 'wire_api', `${where} wire_api`) ?? 'responses';
+    if (wireApi !== 'responses') {
+      throw new ConfigError(`config.toml: ${where} has wire_api = "${wireApi}"; spindle supports only "responses"`);
+    }
+    const baseUrl = optionalString(table, 'base_url', `${where} base_url`);
+    if (baseUrl === null) throw new ConfigError(`config.toml: ${where} has no base_url`);
+    const envKey = optionalString(table, 'env_key', `${where} env_key`);
+    let apiKey: string | null = null;
+    if (envKey !== null) {
+      apiKey = env[envKey] || null;
+      if (apiKey === null) throw new ConfigError(`${where} reads its API key from ${envKey}, which is not set`);
+    }
+    return { model, modelProvider: providerId, baseUrl, apiKey };
+  }
+
+  if (env.OPENAI_API_KEY) return openai(model, env, 'OPENAI_API_KEY');
+  return { model, modelProvider: 'scripted', baseUrl: null, apiKey: null };
+}
+
+function openai(model: string | null, env: Env, reason: string): ModelConfig {
+  const apiKey = env.OPENAI_API_KEY || null;
+  if (apiKey === null) throw new ConfigError(`${reason} needs OPENAI_API_KEY to be set`);
+  return { model, modelProvider: 'openai', baseUrl: env.OPENAI_BASE_URL || DEFAULT_OPENAI_BASE_URL, apiKey };
+}
+
+function parseConfig(text: string): Record<string, unknown> {
+  try {
+    return parse(text) as Record<string, unknown>;
+  } catch (error) {
+    throw new ConfigError(`config.toml is not valid TOML: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+function optionalString(table: Record<string, unknown>, key: string, label: string): string | null {
+  const value = table[key];
+  if (value === undefined) return null;
+  if (typeof value !== 'string') throw new ConfigError(`config.toml: ${label} must be a string`);
+  return value;
+}
+
+function isTable(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

@@ -1,0 +1,38 @@
+// Type-level method table: the params and result type of each client request, from generated types.
+
+import type { ClientRequest } from '../generated/ClientRequest.js';
+import type { InitializeResponse } from '../generated/InitializeResponse.js';
+import type { RequestId } from '../generated/RequestId.js';
+import type { ServerNotification } from '../generated/ServerNotification.js';
+import type { ThreadLoadedListResponse } from '../generated/ThreadLoadedListResponse.js';
+import type { ThreadReadResponse } from '../generated/ThreadReadResponse.js';
+import type { ThreadStartResponse } from '../generated/ThreadStartResponse.js';
+import type { TurnStartResponse } from '../generated/TurnStartResponse.js';
+
+/** Every client request method the generated `ClientRequest` knows. */
+export type ClientMethod = ClientRequest['method'];
+
+/** The params of client request `M`. */
+export type ParamsOf<M extends ClientMethod> = Extract<ClientRequest, { method: M }>['params'];
+
+/** Result types by method; a method missing here resolves to `unknown` until its type is added. */
+export interface ClientResults {
+  initialize: InitializeResponse;
+  'thread/start': ThreadStartResponse;
+  'thread/read': ThreadReadResponse;
+  'thread/loaded/list': ThreadLoadedListResponse;
+  'turn/start': TurnStartResponse;
+}
+
+/** The result of client request `M`. */
+export type ResultOf<M extends string> = M extends keyof ClientResults ? ClientResults[M] : unknown;
+
+/** A server notification as it arrives; the server stamps `emittedAtMs`, clients must not need it. */
+export type Notification = ServerNotification & { emittedAtMs?: number };
+
+/** A request the server sends to the client, such as `item/tool/call`. */
+export interface ServerRequest {
+  id: RequestId;
+  method: string;
+  params: unknown;
+}

@@ -1,0 +1,14 @@
+// The Node entry: the shared surface over the napi addon, plus the child-process transport.
+
+import { createEngineWith, type CreateEngineOptions } from './engine.js';
+import type { BindingEngine } from './runtime/binding.js';
+import { createBindingEngine } from './runtime/node.js';
+
+export * from './common.js';
+export { spawnTransport, type ChildProcessTransport, type ChildProcessTransportOptions } from './transports/child-process.js';
+export { createBindingEngine };
+
+/** An in-process engine in this Node process; connect to it with `connectInProcess(engine)`. */
+export function createEngine(config: CreateEngineOptions = {}): BindingEngine {
+  return createEngineWith(createBindingEngine, config);
+}
