@@ -26,7 +26,7 @@ const SEEDS: &[&str] = &[
 #[test]
 fn mangled_messages_never_stop_the_connection() {
     let engine = engine(None, None);
-    let mut client = Client::initialized(&engine);
+    let client = Client::initialized(&engine);
     let mut rng = Lcg(0x5eed);
     for round in 0..400 {
         let seed = SEEDS[round % SEEDS.len()].as_bytes();
