@@ -16,7 +16,7 @@ step "cargo clippy (wasm32)"
 cargo clippy -p spindle-core -p spindle-wasm --target wasm32-unknown-unknown --all-targets -- -D warnings
 
 step "core tests (cargo test)"
-cargo test -p spindle-core
+cargo test -p spindle-core --lib --tests
 
 step "generated TypeScript is fresh"
 fresh=$(mktemp -d)
