@@ -47,6 +47,8 @@ export type * from './generated/ThreadTokenUsageUpdatedNotification.js';
 export type * from './generated/TokenUsageBreakdown.js';
 export type * from './generated/Turn.js';
 export type * from './generated/TurnError.js';
+export type * from './generated/TurnInterruptParams.js';
+export type * from './generated/TurnInterruptResponse.js';
 export type * from './generated/TurnItemsView.js';
 export type * from './generated/TurnNotification.js';
 export type * from './generated/TurnStartParams.js';

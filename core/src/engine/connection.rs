@@ -140,5 +140,6 @@ async fn route(ctx: &Ctx, request: ClientRequest, responder: Responder) {
         ClientRequest::ThreadRead(params) => handlers::thread::read(ctx, params, responder).await,
         ClientRequest::ThreadLoadedList(params) => handlers::thread::loaded_list(ctx, params, responder),
         ClientRequest::TurnStart(params) => handlers::turn::start(ctx, params, responder).await,
+        ClientRequest::TurnInterrupt(params) => handlers::turn::interrupt(ctx, params, responder),
     }
 }

@@ -26,7 +26,8 @@ use crate::protocol::thread::{
     Thread, ThreadStatus, ThreadStatusChangedNotification, ThreadTokenUsage, ThreadTokenUsageUpdatedNotification,
 };
 use crate::protocol::turn::{
-    ErrorNotification, Turn, TurnError, TurnItemsView, TurnNotification, TurnStartParams, TurnStartResponse, TurnStatus,
+    ErrorNotification, Turn, TurnError, TurnInterruptResponse, TurnItemsView, TurnNotification, TurnStartParams,
+    TurnStartResponse, TurnStatus,
 };
 use crate::store::{HistoryRecord, StoredThread};
 
@@ -38,6 +39,8 @@ pub(crate) enum ThreadCommand {
     StartTurn { request: TurnRequest, responder: Responder },
     /// A snapshot of the thread as `thread/read` shows it.
     Read { include_turns: bool, reply: oneshot::Sender<Thread> },
+    /// Stop the active turn (`turn/interrupt`); `turn_id` is the client's, unparsed.
+    Interrupt { turn_id: String, responder: Responder },
     /// An event from the model request of turn `turn_id`.
     Model { turn_id: String, event: RunnerEvent },
 }
@@ -105,7 +108,7 @@ struct ActiveTurn {
     /// Model-visible items this turn adds to the history.
     new_history: Vec<Value>,
     /// Dropping it stops the model request.
-    _cancel: oneshot::Sender<()>,
+    cancel: Option<oneshot::Sender<()>>,
 }
 
 struct LoadedThread {
@@ -134,6 +137,7 @@ impl LoadedThread {
                     }
                 }
                 ThreadCommand::StartTurn { request, responder } => self.start_turn(request, responder),
+                ThreadCommand::Interrupt { turn_id, responder } => self.interrupt(turn_id, responder).await,
                 ThreadCommand::Read { include_turns, reply } => {
                     let _ = reply.send(self.snapshot(include_turns));
                 }
@@ -235,7 +239,7 @@ impl LoadedThread {
             items: Vec::new(),
             open_messages: Vec::new(),
             new_history: Vec::new(),
-            _cancel: cancel,
+            cancel: Some(cancel),
         };
         if self.history.is_empty() {
             // The first request of a thread opens with its instructions; they stay in the history.
@@ -451,12 +455,7 @@ impl LoadedThread {
             return;
         };
         let now_ms = self.shared.now_ms();
-        active.turn.status = TurnStatus::Completed;
-        active.turn.completed_at = Some(seconds(now_ms));
-        active.turn.duration_ms = Some(now_ms.saturating_sub(active.started_at_ms));
-        let mut full = active.turn.clone();
-        full.items = active.items.clone();
-        full.items_view = TurnItemsView::Full;
+        let full = ended(&mut active, TurnStatus::Completed, now_ms);
         if let Err(error) = self.persist(&active, &full, now_ms).await {
             return self.finish_failed(active, error).await;
         }
@@ -482,14 +481,10 @@ impl LoadedThread {
 
     async fn finish_failed(&mut self, mut active: ActiveTurn, error: TurnError) {
         let now_ms = self.shared.now_ms();
-        active.turn.status = TurnStatus::Failed;
         active.turn.error = Some(error.clone());
-        active.turn.completed_at = Some(seconds(now_ms));
-        active.turn.duration_ms = Some(now_ms.saturating_sub(active.started_at_ms));
+        let mut full = ended(&mut active, TurnStatus::Failed, now_ms);
         // A failed turn keeps its user message in history; the partial output is not replayed (§8.3).
-        let mut full = active.turn.clone();
-        full.items = active.items.iter().filter(|item| !item.is_agent_message()).cloned().collect();
-        full.items_view = TurnItemsView::Full;
+        full.items.retain(|item| !item.is_agent_message());
         active.new_history.retain(|item| item.get("role").and_then(Value::as_str) != Some("assistant"));
         // A store failure here is already being reported as this turn's error.
         let _ = self.persist(&active, &full, now_ms).await;
@@ -504,6 +499,40 @@ impl LoadedThread {
             turn_id: active.turn.id.clone(),
         }));
         self.emit(ServerNotification::TurnCompleted(TurnNotification { thread_id, turn: active.turn }));
+    }
+
+    /// Handles `turn/interrupt` (PROTOCOL.md §4.16, §7.4): stops the model request, keeps what
+    /// finished, drops the partial message, answers `{}`, then `idle` and `turn/completed`.
+    async fn interrupt(&mut self, turn_id: String, responder: Responder) {
+        let Some(active) = &self.active else {
+            return responder.err(error::no_active_turn_to_interrupt());
+        };
+        if ids::parse_turn_id(&turn_id).ok().as_deref() != Some(active.turn.id.as_str()) {
+            return responder.err(error::interrupt_turn_mismatch(&turn_id, &active.turn.id));
+        }
+        let Some(mut active) = self.active.take() else {
+            return;
+        };
+        // Dropping the cancel handle makes the runner abort the HTTP request right away.
+        drop(active.cancel.take());
+        let now_ms = self.shared.now_ms();
+        let full = ended(&mut active, TurnStatus::Interrupted, now_ms);
+        active.new_history.push(request::turn_aborted(&ids::new_id(now_ms)));
+        let saved = self.persist(&active, &full, now_ms).await;
+        self.history.append(&mut active.new_history);
+        self.turns.push(full);
+        match saved {
+            Ok(()) => responder.ok(TurnInterruptResponse {}),
+            Err(error) => responder.err(error::internal_error(error.message)),
+        }
+        self.set_status(ThreadStatus::Idle);
+        let mut turn = active.turn;
+        turn.items = Vec::new();
+        turn.items_view = TurnItemsView::NotLoaded;
+        self.emit(ServerNotification::TurnCompleted(TurnNotification {
+            thread_id: self.stored.thread.id.clone(),
+            turn,
+        }));
     }
 
     /// Writes a finished turn before any client is told it finished.
@@ -530,6 +559,17 @@ impl LoadedThread {
             misalignment: None,
         })
     }
+}
+
+/// Stamps the end of a turn and returns it as history keeps it: every finished item, view `full`.
+fn ended(active: &mut ActiveTurn, status: TurnStatus, now_ms: i64) -> Turn {
+    active.turn.status = status;
+    active.turn.completed_at = Some(seconds(now_ms));
+    active.turn.duration_ms = Some(now_ms.saturating_sub(active.started_at_ms));
+    let mut full = active.turn.clone();
+    full.items = active.items.clone();
+    full.items_view = TurnItemsView::Full;
+    full
 }
 
 /// An agent message item with the null fields 0.169 always writes.

@@ -43,6 +43,15 @@ pub fn user_message(id: &str, input: &[UserInput]) -> Value {
     json!({"type": "message", "id": format!("msg_{id}"), "role": "user", "content": content})
 }
 
+/// The marker appended to the history after an interrupted turn, so the model knows its last
+/// answer was cut off on purpose (PROTOCOL.md §7.4; the wording is Spindle's own).
+pub fn turn_aborted(id: &str) -> Value {
+    let text =
+        "<turn_aborted>\nThe user interrupted the previous turn; its unfinished output was discarded.\n</turn_aborted>";
+    json!({"type": "message", "id": format!("msg_{id}"), "role": "user",
+           "content": [{"type": "input_text", "text": text}]})
+}
+
 /// An assistant message as replayed on later requests (PROTOCOL.md §8.3).
 pub fn assistant_message(id: &str, text: &str) -> Value {
     json!({"type": "message", "id": id, "role": "assistant",

@@ -76,6 +76,16 @@ pub fn thread_not_found(thread_id: &str) -> RpcError {
     invalid_request(format!("thread not found: {thread_id}"))
 }
 
+/// `turn/interrupt` while no turn runs.
+pub fn no_active_turn_to_interrupt() -> RpcError {
+    invalid_request("no active turn to interrupt")
+}
+
+/// `turn/interrupt` naming another turn; unlike steer's text, no backticks (transcript 04).
+pub fn interrupt_turn_mismatch(given: &str, active: &str) -> RpcError {
+    invalid_request(format!("expected active turn id {given} but found {active}"))
+}
+
 /// `thread/read` of an id that is neither loaded nor stored.
 pub fn thread_not_loaded(thread_id: &str) -> RpcError {
     invalid_request(format!("thread not loaded: {thread_id}"))

@@ -19,7 +19,7 @@ use thread::{
     ThreadLoadedListParams, ThreadReadParams, ThreadStartParams, ThreadStartedNotification,
     ThreadStatusChangedNotification, ThreadTokenUsageUpdatedNotification,
 };
-use turn::{ErrorNotification, TurnNotification, TurnStartParams};
+use turn::{ErrorNotification, TurnInterruptParams, TurnNotification, TurnStartParams};
 
 /// A client request, keyed by its wire method. Dispatch is a deserialization step, as upstream:
 /// an unknown method fails with serde's ``unknown variant `…`, expected one of …`` text.
@@ -42,6 +42,9 @@ pub enum ClientRequest {
     /// PROTOCOL.md §4.14.
     #[serde(rename = "turn/start")]
     TurnStart(TurnStartParams),
+    /// PROTOCOL.md §4.16.
+    #[serde(rename = "turn/interrupt")]
+    TurnInterrupt(TurnInterruptParams),
 }
 
 /// Methods that need the `experimentalApi` capability (PROTOCOL.md §2).

@@ -126,6 +126,22 @@ pub struct TurnStartResponse {
     pub turn: Turn,
 }
 
+/// Params of `turn/interrupt`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct TurnInterruptParams {
+    /// The thread.
+    pub thread_id: String,
+    /// The turn the client believes is active.
+    pub turn_id: String,
+}
+
+/// Result of `turn/interrupt`: `{}`, sent once the turn has stopped.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct TurnInterruptResponse {}
+
 /// `turn/started` and `turn/completed` params.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]

@@ -7,6 +7,7 @@ import type { ServerNotification } from '../generated/ServerNotification.js';
 import type { ThreadLoadedListResponse } from '../generated/ThreadLoadedListResponse.js';
 import type { ThreadReadResponse } from '../generated/ThreadReadResponse.js';
 import type { ThreadStartResponse } from '../generated/ThreadStartResponse.js';
+import type { TurnInterruptResponse } from '../generated/TurnInterruptResponse.js';
 import type { TurnStartResponse } from '../generated/TurnStartResponse.js';
 
 /** Every client request method the generated `ClientRequest` knows. */
@@ -22,6 +23,7 @@ export interface ClientResults {
   'thread/read': ThreadReadResponse;
   'thread/loaded/list': ThreadLoadedListResponse;
   'turn/start': TurnStartResponse;
+  'turn/interrupt': TurnInterruptResponse;
 }
 
 /** The result of client request `M`. */

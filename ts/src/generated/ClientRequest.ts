@@ -3,10 +3,11 @@ import type { InitializeParams } from "./InitializeParams.js";
 import type { ThreadLoadedListParams } from "./ThreadLoadedListParams.js";
 import type { ThreadReadParams } from "./ThreadReadParams.js";
 import type { ThreadStartParams } from "./ThreadStartParams.js";
+import type { TurnInterruptParams } from "./TurnInterruptParams.js";
 import type { TurnStartParams } from "./TurnStartParams.js";
 
 /**
  * A client request, keyed by its wire method. Dispatch is a deserialization step, as upstream:
  * an unknown method fails with serde's ``unknown variant `…`, expected one of …`` text.
  */
-export type ClientRequest = { "method": "initialize", "params": InitializeParams } | { "method": "thread/start", "params": ThreadStartParams } | { "method": "thread/read", "params": ThreadReadParams } | { "method": "thread/loaded/list", "params": ThreadLoadedListParams } | { "method": "turn/start", "params": TurnStartParams };
+export type ClientRequest = { "method": "initialize", "params": InitializeParams } | { "method": "thread/start", "params": ThreadStartParams } | { "method": "thread/read", "params": ThreadReadParams } | { "method": "thread/loaded/list", "params": ThreadLoadedListParams } | { "method": "turn/start", "params": TurnStartParams } | { "method": "turn/interrupt", "params": TurnInterruptParams };

@@ -7,7 +7,7 @@ use crate::ids;
 use crate::protocol::error;
 use crate::protocol::item::UserInput;
 use crate::protocol::jsonrpc::RpcError;
-use crate::protocol::turn::TurnStartParams;
+use crate::protocol::turn::{TurnInterruptParams, TurnStartParams};
 
 /// Handles `turn/start`: the actor answers, then emits the turn's notifications.
 pub async fn start(ctx: &Ctx, params: TurnStartParams, responder: Responder) {
@@ -21,6 +21,22 @@ pub async fn start(ctx: &Ctx, params: TurnStartParams, responder: Responder) {
     };
     if let Err(ThreadCommand::StartTurn { responder, .. }) =
         handle.send_or_return(ThreadCommand::StartTurn { request, responder })
+    {
+        responder.err(error::thread_not_found(&thread_id));
+    }
+}
+
+/// Handles `turn/interrupt` (PROTOCOL.md §4.16): the actor answers once the turn has stopped.
+pub fn interrupt(ctx: &Ctx, params: TurnInterruptParams, responder: Responder) {
+    let thread_id = match ids::parse_thread_id(&params.thread_id) {
+        Ok(thread_id) => thread_id,
+        Err(error) => return responder.err(error),
+    };
+    let Some(handle) = ctx.shared.loaded_thread(&thread_id) else {
+        return responder.err(error::thread_not_found(&thread_id));
+    };
+    if let Err(ThreadCommand::Interrupt { responder, .. }) =
+        handle.send_or_return(ThreadCommand::Interrupt { turn_id: params.turn_id, responder })
     {
         responder.err(error::thread_not_found(&thread_id));
     }
