@@ -139,6 +139,7 @@ async fn route(ctx: &Ctx, request: ClientRequest, responder: Responder) {
         ClientRequest::ThreadStart(params) => handlers::thread::start(ctx, params, responder).await,
         ClientRequest::ThreadRead(params) => handlers::thread::read(ctx, params, responder).await,
         ClientRequest::ThreadLoadedList(params) => handlers::thread::loaded_list(ctx, params, responder),
+        ClientRequest::ThreadNameSet(params) => handlers::thread::name_set(ctx, params, responder).await,
         ClientRequest::TurnStart(params) => handlers::turn::start(ctx, params, responder).await,
         ClientRequest::TurnInterrupt(params) => handlers::turn::interrupt(ctx, params, responder),
     }

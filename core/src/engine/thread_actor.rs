@@ -23,7 +23,8 @@ use crate::protocol::error;
 use crate::protocol::item::AgentMessageDeltaNotification;
 use crate::protocol::item::{ItemCompletedNotification, ItemDetails, ItemStartedNotification, ThreadItem, UserInput};
 use crate::protocol::thread::{
-    Thread, ThreadStatus, ThreadStatusChangedNotification, ThreadTokenUsage, ThreadTokenUsageUpdatedNotification,
+    Thread, ThreadNameSetResponse, ThreadNameUpdatedNotification, ThreadStatus, ThreadStatusChangedNotification,
+    ThreadTokenUsage, ThreadTokenUsageUpdatedNotification,
 };
 use crate::protocol::turn::{
     ErrorNotification, Turn, TurnError, TurnInterruptResponse, TurnItemsView, TurnNotification, TurnStartParams,
@@ -37,6 +38,8 @@ pub(crate) enum ThreadCommand {
     Subscribe(Arc<Outbox>),
     /// Start a turn (`turn/start`, validated by the handler); the actor answers.
     StartTurn { request: TurnRequest, responder: Responder },
+    /// Rename the thread (`thread/name/set`, name already trimmed); the actor persists and answers.
+    SetName { name: String, responder: Responder },
     /// A snapshot of the thread as `thread/read` shows it.
     Read { include_turns: bool, reply: oneshot::Sender<Thread> },
     /// Stop the active turn (`turn/interrupt`); `turn_id` is the client's, unparsed.
@@ -138,6 +141,7 @@ impl LoadedThread {
                 }
                 ThreadCommand::StartTurn { request, responder } => self.start_turn(request, responder),
                 ThreadCommand::Interrupt { turn_id, responder } => self.interrupt(turn_id, responder).await,
+                ThreadCommand::SetName { name, responder } => self.set_name(name, responder).await,
                 ThreadCommand::Read { include_turns, reply } => {
                     let _ = reply.send(self.snapshot(include_turns));
                 }
@@ -179,6 +183,30 @@ impl LoadedThread {
             }
         }
         thread
+    }
+
+    /// Handles `thread/name/set` on a loaded thread: persist, answer, tell every subscriber and
+    /// the requester (PROTOCOL.md §4.10).
+    async fn set_name(&mut self, name: String, responder: Responder) {
+        let mut renamed = self.stored.clone();
+        renamed.thread.name = Some(name.clone());
+        if !renamed.thread.ephemeral
+            && let Err(error) = self.shared.thread_store.update(renamed.clone()).await
+        {
+            return responder.err(error::store_failed("rename thread", error));
+        }
+        self.stored = renamed;
+        let requester = responder.outbox.clone();
+        responder.ok(ThreadNameSetResponse {});
+        let notification = ServerNotification::ThreadNameUpdated(ThreadNameUpdatedNotification {
+            thread_id: self.stored.thread.id.clone(),
+            thread_name: Some(name),
+        });
+        let mut recipients = self.subscribers.clone();
+        if !recipients.iter().any(|outbox| outbox.id == requester.id) {
+            recipients.push(requester);
+        }
+        broadcast(&recipients, &notification, self.shared.now_ms());
     }
 
     /// Handles `turn/start` on this thread (PROTOCOL.md §4.14, §7.1).

@@ -96,6 +96,11 @@ pub fn ephemeral_include_turns() -> RpcError {
     invalid_request("ephemeral threads do not support includeTurns")
 }
 
+/// `thread/name/set` with a name that is blank after trimming (0.169 probe).
+pub fn empty_thread_name() -> RpcError {
+    invalid_request("thread name must not be empty")
+}
+
 /// Input the core does not support (PROTOCOL.md §3.6).
 pub fn unsupported_input(detail: impl std::fmt::Display) -> RpcError {
     invalid_request(detail.to_string())

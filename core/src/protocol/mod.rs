@@ -16,8 +16,8 @@ use initialize::InitializeParams;
 use item::{AgentMessageDeltaNotification, ItemCompletedNotification, ItemStartedNotification};
 use jsonrpc::RpcError;
 use thread::{
-    ThreadLoadedListParams, ThreadReadParams, ThreadStartParams, ThreadStartedNotification,
-    ThreadStatusChangedNotification, ThreadTokenUsageUpdatedNotification,
+    ThreadLoadedListParams, ThreadNameSetParams, ThreadNameUpdatedNotification, ThreadReadParams, ThreadStartParams,
+    ThreadStartedNotification, ThreadStatusChangedNotification, ThreadTokenUsageUpdatedNotification,
 };
 use turn::{ErrorNotification, TurnInterruptParams, TurnNotification, TurnStartParams};
 
@@ -39,6 +39,9 @@ pub enum ClientRequest {
     /// PROTOCOL.md §4.6.
     #[serde(rename = "thread/loaded/list")]
     ThreadLoadedList(ThreadLoadedListParams),
+    /// PROTOCOL.md §4.10.
+    #[serde(rename = "thread/name/set")]
+    ThreadNameSet(ThreadNameSetParams),
     /// PROTOCOL.md §4.14.
     #[serde(rename = "turn/start")]
     TurnStart(TurnStartParams),
@@ -90,6 +93,9 @@ pub enum ServerNotification {
     /// A thread's status changed.
     #[serde(rename = "thread/status/changed")]
     ThreadStatusChanged(ThreadStatusChangedNotification),
+    /// A thread was renamed.
+    #[serde(rename = "thread/name/updated")]
+    ThreadNameUpdated(ThreadNameUpdatedNotification),
     /// New token usage snapshot.
     #[serde(rename = "thread/tokenUsage/updated")]
     ThreadTokenUsageUpdated(ThreadTokenUsageUpdatedNotification),
@@ -119,6 +125,7 @@ impl ServerNotification {
         match self {
             ServerNotification::ThreadStarted(_) => "thread/started",
             ServerNotification::ThreadStatusChanged(_) => "thread/status/changed",
+            ServerNotification::ThreadNameUpdated(_) => "thread/name/updated",
             ServerNotification::ThreadTokenUsageUpdated(_) => "thread/tokenUsage/updated",
             ServerNotification::TurnStarted(_) => "turn/started",
             ServerNotification::TurnCompleted(_) => "turn/completed",

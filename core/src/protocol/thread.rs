@@ -268,6 +268,35 @@ pub struct ThreadLoadedListResponse {
     pub next_cursor: Option<String>,
 }
 
+/// Params of `thread/name/set`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct ThreadNameSetParams {
+    /// The thread, loaded or only stored.
+    pub thread_id: String,
+    /// The new name; trimmed, and empty after trimming is refused.
+    pub name: String,
+}
+
+/// Result of `thread/name/set`: `{}`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct ThreadNameSetResponse {}
+
+/// `thread/name/updated` params.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct ThreadNameUpdatedNotification {
+    /// The thread.
+    pub thread_id: String,
+    /// The new name; absent when cleared.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub thread_name: Option<String>,
+}
+
 /// `thread/started` params.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[ts(export)]

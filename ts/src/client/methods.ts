@@ -5,6 +5,7 @@ import type { InitializeResponse } from '../generated/InitializeResponse.js';
 import type { RequestId } from '../generated/RequestId.js';
 import type { ServerNotification } from '../generated/ServerNotification.js';
 import type { ThreadLoadedListResponse } from '../generated/ThreadLoadedListResponse.js';
+import type { ThreadNameSetResponse } from '../generated/ThreadNameSetResponse.js';
 import type { ThreadReadResponse } from '../generated/ThreadReadResponse.js';
 import type { ThreadStartResponse } from '../generated/ThreadStartResponse.js';
 import type { TurnInterruptResponse } from '../generated/TurnInterruptResponse.js';
@@ -22,6 +23,7 @@ export interface ClientResults {
   'thread/start': ThreadStartResponse;
   'thread/read': ThreadReadResponse;
   'thread/loaded/list': ThreadLoadedListResponse;
+  'thread/name/set': ThreadNameSetResponse;
   'turn/start': TurnStartResponse;
   'turn/interrupt': TurnInterruptResponse;
 }

@@ -11,8 +11,9 @@ use crate::protocol::ServerNotification;
 use crate::protocol::error;
 use crate::protocol::jsonrpc::RpcError;
 use crate::protocol::thread::{
-    SandboxPolicy, Thread, ThreadEnvironment, ThreadLoadedListParams, ThreadLoadedListResponse, ThreadReadParams,
-    ThreadReadResponse, ThreadStartParams, ThreadStartResponse, ThreadStartedNotification, ThreadStatus,
+    SandboxPolicy, Thread, ThreadEnvironment, ThreadLoadedListParams, ThreadLoadedListResponse, ThreadNameSetParams,
+    ThreadNameSetResponse, ThreadNameUpdatedNotification, ThreadReadParams, ThreadReadResponse, ThreadStartParams,
+    ThreadStartResponse, ThreadStartedNotification, ThreadStatus,
 };
 use crate::protocol::turn::Turn;
 use crate::store::{HistoryRecord, StoredThread, ThreadSettings};
@@ -194,4 +195,51 @@ pub fn loaded_list(ctx: &Ctx, params: ThreadLoadedListParams, responder: Respond
     let next = offset + data.len();
     let next_cursor = (next < ids.len()).then(|| next.to_string());
     responder.ok(ThreadLoadedListResponse { data, next_cursor });
+}
+
+/// Handles `thread/name/set` (PROTOCOL.md §4.10): a loaded thread's actor renames it; a thread
+/// that is only stored is renamed in the store and the requester is told.
+pub async fn name_set(ctx: &Ctx, params: ThreadNameSetParams, responder: Responder) {
+    let thread_id = match ids::parse_thread_id(&params.thread_id) {
+        Ok(thread_id) => thread_id,
+        Err(error) => return responder.err(error),
+    };
+    let name = params.name.trim().to_owned();
+    if name.is_empty() {
+        return responder.err(error::empty_thread_name());
+    }
+    if let Some(handle) = ctx.shared.loaded_thread(&thread_id) {
+        match handle.send_or_return(ThreadCommand::SetName { name, responder }) {
+            Ok(()) => return,
+            Err(ThreadCommand::SetName { name, responder }) => {
+                return rename_stored(ctx, thread_id, name, responder).await;
+            }
+            Err(_) => return,
+        }
+    }
+    rename_stored(ctx, thread_id, name, responder).await;
+}
+
+async fn rename_stored(ctx: &Ctx, thread_id: String, name: String, responder: Responder) {
+    let store = &ctx.shared.thread_store;
+    let renamed = async {
+        let Some(loaded) = store.load(thread_id.clone(), Some(0)).await? else { return Ok(None) };
+        let mut stored = loaded.stored;
+        stored.thread.name = Some(name.clone());
+        store.update(stored).await.map(Some)
+    }
+    .await;
+    match renamed {
+        Err(error) => responder.err(error::store_failed("rename thread", error)),
+        Ok(None) => responder.err(error::thread_not_found(&thread_id)),
+        Ok(Some(())) => {
+            let outbox = responder.outbox.clone();
+            responder.ok(ThreadNameSetResponse {});
+            let notification = ServerNotification::ThreadNameUpdated(ThreadNameUpdatedNotification {
+                thread_id,
+                thread_name: Some(name),
+            });
+            outbox.notify(&notification, ctx.shared.now_ms());
+        }
+    }
 }
