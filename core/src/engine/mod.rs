@@ -106,7 +106,6 @@ pub(crate) struct EngineShared {
     pub clock: Arc<dyn Clock>,
     pub transport: Arc<dyn ModelTransport>,
     pub thread_store: Arc<dyn ThreadStore>,
-    #[allow(dead_code)] // TODO(#6): the queue dispatcher reads it.
     pub queue_store: Arc<dyn QueueStore>,
     /// Loaded threads by canonical id. Only handles live here; each thread's state is its actor's.
     pub threads: Mutex<HashMap<String, ThreadHandle>>,

@@ -40,12 +40,22 @@ pub(crate) enum ThreadCommand {
     StartTurn { request: TurnRequest, responder: Responder },
     /// Rename the thread (`thread/name/set`, name already trimmed); the actor persists and answers.
     SetName { name: String, responder: Responder },
+    /// Stop: the actor hands back its thread and subscribers and ends; an active turn is dropped.
+    Unload { reply: oneshot::Sender<Unloaded> },
     /// A snapshot of the thread as `thread/read` shows it.
     Read { include_turns: bool, reply: oneshot::Sender<Thread> },
     /// Stop the active turn (`turn/interrupt`); `turn_id` is the client's, unparsed.
     Interrupt { turn_id: String, responder: Responder },
     /// An event from the model request of turn `turn_id`.
     Model { turn_id: String, event: RunnerEvent },
+}
+
+/// What an unloaded thread leaves behind.
+pub(crate) struct Unloaded {
+    /// The thread record as the actor last had it.
+    pub stored: StoredThread,
+    /// Who was subscribed, to be told the thread is now `notLoaded`.
+    pub subscribers: Vec<Arc<Outbox>>,
 }
 
 /// A validated `turn/start`.
@@ -142,6 +152,12 @@ impl LoadedThread {
                 ThreadCommand::StartTurn { request, responder } => self.start_turn(request, responder),
                 ThreadCommand::Interrupt { turn_id, responder } => self.interrupt(turn_id, responder).await,
                 ThreadCommand::SetName { name, responder } => self.set_name(name, responder).await,
+                ThreadCommand::Unload { reply } => {
+                    let unloaded = Unloaded { stored: self.stored.clone(), subscribers: self.subscribers.clone() };
+                    let _ = reply.send(unloaded);
+                    // Dropping `self` drops the active turn and so cancels its model request.
+                    return;
+                }
                 ThreadCommand::Read { include_turns, reply } => {
                     let _ = reply.send(self.snapshot(include_turns));
                 }

@@ -96,6 +96,16 @@ pub fn ephemeral_include_turns() -> RpcError {
     invalid_request("ephemeral threads do not support includeTurns")
 }
 
+/// `thread/archive` / `thread/delete` of an unknown, deleted, archived or ephemeral thread.
+pub fn no_rollout_found(thread_id: &str) -> RpcError {
+    invalid_request(format!("no rollout found for thread id {thread_id}"))
+}
+
+/// `thread/unarchive` of a thread that is not archived.
+pub fn no_archived_rollout_found(thread_id: &str) -> RpcError {
+    invalid_request(format!("no archived rollout found for thread id {thread_id}"))
+}
+
 /// `thread/name/set` with a name that is blank after trimming (0.169 probe).
 pub fn empty_thread_name() -> RpcError {
     invalid_request("thread name must not be empty")

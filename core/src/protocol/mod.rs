@@ -16,8 +16,9 @@ use initialize::InitializeParams;
 use item::{AgentMessageDeltaNotification, ItemCompletedNotification, ItemStartedNotification};
 use jsonrpc::RpcError;
 use thread::{
-    ThreadLoadedListParams, ThreadNameSetParams, ThreadNameUpdatedNotification, ThreadReadParams, ThreadStartParams,
-    ThreadStartedNotification, ThreadStatusChangedNotification, ThreadTokenUsageUpdatedNotification,
+    ThreadIdNotification, ThreadIdParams, ThreadLoadedListParams, ThreadNameSetParams, ThreadNameUpdatedNotification,
+    ThreadReadParams, ThreadStartParams, ThreadStartedNotification, ThreadStatusChangedNotification,
+    ThreadTokenUsageUpdatedNotification,
 };
 use turn::{ErrorNotification, TurnInterruptParams, TurnNotification, TurnStartParams};
 
@@ -39,6 +40,15 @@ pub enum ClientRequest {
     /// PROTOCOL.md §4.6.
     #[serde(rename = "thread/loaded/list")]
     ThreadLoadedList(ThreadLoadedListParams),
+    /// PROTOCOL.md §4.7.
+    #[serde(rename = "thread/archive")]
+    ThreadArchive(ThreadIdParams),
+    /// PROTOCOL.md §4.7.
+    #[serde(rename = "thread/unarchive")]
+    ThreadUnarchive(ThreadIdParams),
+    /// PROTOCOL.md §4.8.
+    #[serde(rename = "thread/delete")]
+    ThreadDelete(ThreadIdParams),
     /// PROTOCOL.md §4.10.
     #[serde(rename = "thread/name/set")]
     ThreadNameSet(ThreadNameSetParams),
@@ -93,6 +103,15 @@ pub enum ServerNotification {
     /// A thread's status changed.
     #[serde(rename = "thread/status/changed")]
     ThreadStatusChanged(ThreadStatusChangedNotification),
+    /// A thread was archived.
+    #[serde(rename = "thread/archived")]
+    ThreadArchived(ThreadIdNotification),
+    /// A thread was unarchived.
+    #[serde(rename = "thread/unarchived")]
+    ThreadUnarchived(ThreadIdNotification),
+    /// A thread was deleted.
+    #[serde(rename = "thread/deleted")]
+    ThreadDeleted(ThreadIdNotification),
     /// A thread was renamed.
     #[serde(rename = "thread/name/updated")]
     ThreadNameUpdated(ThreadNameUpdatedNotification),
@@ -125,6 +144,9 @@ impl ServerNotification {
         match self {
             ServerNotification::ThreadStarted(_) => "thread/started",
             ServerNotification::ThreadStatusChanged(_) => "thread/status/changed",
+            ServerNotification::ThreadArchived(_) => "thread/archived",
+            ServerNotification::ThreadUnarchived(_) => "thread/unarchived",
+            ServerNotification::ThreadDeleted(_) => "thread/deleted",
             ServerNotification::ThreadNameUpdated(_) => "thread/name/updated",
             ServerNotification::ThreadTokenUsageUpdated(_) => "thread/tokenUsage/updated",
             ServerNotification::TurnStarted(_) => "turn/started",

@@ -297,6 +297,37 @@ pub struct ThreadNameUpdatedNotification {
     pub thread_name: Option<String>,
 }
 
+/// Params of `thread/archive`, `thread/unarchive` and `thread/delete`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct ThreadIdParams {
+    /// The thread.
+    pub thread_id: String,
+}
+
+/// Result of `thread/archive` and `thread/delete`: `{}`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct EmptyResponse {}
+
+/// Result of `thread/unarchive`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct ThreadUnarchiveResponse {
+    /// The thread, `notLoaded`: resume it to use it.
+    pub thread: Thread,
+}
+
+/// `thread/archived`, `thread/unarchived`, `thread/deleted` and `thread/closed` params.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct ThreadIdNotification {
+    /// The thread.
+    pub thread_id: String,
+}
+
 /// `thread/started` params.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[ts(export)]

@@ -1,5 +1,6 @@
 mod initialize;
 mod no_panic;
+mod thread_archive;
 mod thread_name_set;
 mod thread_start;
 mod turn_interrupt;

@@ -1,6 +1,7 @@
 // Type-level method table: the params and result type of each client request, from generated types.
 
 import type { ClientRequest } from '../generated/ClientRequest.js';
+import type { EmptyResponse } from '../generated/EmptyResponse.js';
 import type { InitializeResponse } from '../generated/InitializeResponse.js';
 import type { RequestId } from '../generated/RequestId.js';
 import type { ServerNotification } from '../generated/ServerNotification.js';
@@ -8,6 +9,7 @@ import type { ThreadLoadedListResponse } from '../generated/ThreadLoadedListResp
 import type { ThreadNameSetResponse } from '../generated/ThreadNameSetResponse.js';
 import type { ThreadReadResponse } from '../generated/ThreadReadResponse.js';
 import type { ThreadStartResponse } from '../generated/ThreadStartResponse.js';
+import type { ThreadUnarchiveResponse } from '../generated/ThreadUnarchiveResponse.js';
 import type { TurnInterruptResponse } from '../generated/TurnInterruptResponse.js';
 import type { TurnStartResponse } from '../generated/TurnStartResponse.js';
 
@@ -24,6 +26,9 @@ export interface ClientResults {
   'thread/read': ThreadReadResponse;
   'thread/loaded/list': ThreadLoadedListResponse;
   'thread/name/set': ThreadNameSetResponse;
+  'thread/archive': EmptyResponse;
+  'thread/unarchive': ThreadUnarchiveResponse;
+  'thread/delete': EmptyResponse;
   'turn/start': TurnStartResponse;
   'turn/interrupt': TurnInterruptResponse;
 }

@@ -3,6 +3,7 @@ import type { AgentMessageDeltaNotification } from "./AgentMessageDeltaNotificat
 import type { ErrorNotification } from "./ErrorNotification.js";
 import type { ItemCompletedNotification } from "./ItemCompletedNotification.js";
 import type { ItemStartedNotification } from "./ItemStartedNotification.js";
+import type { ThreadIdNotification } from "./ThreadIdNotification.js";
 import type { ThreadNameUpdatedNotification } from "./ThreadNameUpdatedNotification.js";
 import type { ThreadStartedNotification } from "./ThreadStartedNotification.js";
 import type { ThreadStatusChangedNotification } from "./ThreadStatusChangedNotification.js";
@@ -12,4 +13,4 @@ import type { TurnNotification } from "./TurnNotification.js";
 /**
  * A notification the server sends, keyed by its wire method.
  */
-export type ServerNotification = { "method": "thread/started", "params": ThreadStartedNotification } | { "method": "thread/status/changed", "params": ThreadStatusChangedNotification } | { "method": "thread/name/updated", "params": ThreadNameUpdatedNotification } | { "method": "thread/tokenUsage/updated", "params": ThreadTokenUsageUpdatedNotification } | { "method": "turn/started", "params": TurnNotification } | { "method": "turn/completed", "params": TurnNotification } | { "method": "item/started", "params": ItemStartedNotification } | { "method": "item/completed", "params": ItemCompletedNotification } | { "method": "item/agentMessage/delta", "params": AgentMessageDeltaNotification } | { "method": "error", "params": ErrorNotification };
+export type ServerNotification = { "method": "thread/started", "params": ThreadStartedNotification } | { "method": "thread/status/changed", "params": ThreadStatusChangedNotification } | { "method": "thread/archived", "params": ThreadIdNotification } | { "method": "thread/unarchived", "params": ThreadIdNotification } | { "method": "thread/deleted", "params": ThreadIdNotification } | { "method": "thread/name/updated", "params": ThreadNameUpdatedNotification } | { "method": "thread/tokenUsage/updated", "params": ThreadTokenUsageUpdatedNotification } | { "method": "turn/started", "params": TurnNotification } | { "method": "turn/completed", "params": TurnNotification } | { "method": "item/started", "params": ItemStartedNotification } | { "method": "item/completed", "params": ItemCompletedNotification } | { "method": "item/agentMessage/delta", "params": AgentMessageDeltaNotification } | { "method": "error", "params": ErrorNotification };

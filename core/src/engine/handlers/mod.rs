@@ -2,4 +2,5 @@
 
 pub mod initialize;
 pub mod thread;
+pub mod thread_archive;
 pub mod turn;

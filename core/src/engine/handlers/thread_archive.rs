@@ -1,0 +1,151 @@
+//! `thread/archive`, `thread/unarchive`, `thread/delete` (PROTOCOL.md §4.7, §4.8, §7.9): each
+//! unloads or re-lists a thread in the store; notifications in 0.169's order (transcript 07).
+
+use std::sync::Arc;
+
+use tokio::sync::oneshot;
+
+use crate::engine::connection::Ctx;
+use crate::engine::outbox::{Outbox, Responder, broadcast};
+use crate::engine::thread_actor::{ThreadCommand, Unloaded};
+use crate::ids;
+use crate::protocol::ServerNotification;
+use crate::protocol::error;
+use crate::protocol::jsonrpc::RpcError;
+use crate::protocol::thread::{
+    EmptyResponse, ThreadIdNotification, ThreadIdParams, ThreadStatus, ThreadStatusChangedNotification,
+    ThreadUnarchiveResponse,
+};
+use crate::store::StoredThread;
+
+/// Handles `thread/archive`: `notLoaded` status (when it was loaded), the response, then
+/// `thread/archived`.
+pub async fn archive(ctx: &Ctx, params: ThreadIdParams, responder: Responder) {
+    let thread_id = match ids::parse_thread_id(&params.thread_id) {
+        Ok(thread_id) => thread_id,
+        Err(error) => return responder.err(error),
+    };
+    let stored = match stored_thread(ctx, &thread_id).await {
+        Ok(Some(stored)) if !stored.archived && !stored.thread.ephemeral => stored,
+        Ok(_) => return responder.err(error::no_rollout_found(&thread_id)),
+        Err(error) => return responder.err(error),
+    };
+    let unloaded = unload(ctx, &thread_id).await;
+    let mut archived = unloaded.as_ref().map_or(stored, |unloaded| unloaded.stored.clone());
+    archived.archived = true;
+    if let Err(error) = ctx.shared.thread_store.update(archived).await {
+        return responder.err(error::store_failed("archive thread", error));
+    }
+    let was_loaded = unloaded.is_some();
+    let recipients = recipients(unloaded, &responder.outbox);
+    if was_loaded {
+        announce_not_loaded(ctx, &recipients, &thread_id);
+    }
+    responder.ok(EmptyResponse {});
+    let done = ServerNotification::ThreadArchived(ThreadIdNotification { thread_id });
+    broadcast(&recipients, &done, ctx.shared.now_ms());
+}
+
+/// Handles `thread/unarchive`: the response with the (not loaded) thread, then `thread/unarchived`.
+pub async fn unarchive(ctx: &Ctx, params: ThreadIdParams, responder: Responder) {
+    let thread_id = match ids::parse_thread_id(&params.thread_id) {
+        Ok(thread_id) => thread_id,
+        Err(error) => return responder.err(error),
+    };
+    let mut stored = match stored_thread(ctx, &thread_id).await {
+        Ok(Some(stored)) if stored.archived => stored,
+        Ok(_) => return responder.err(error::no_archived_rollout_found(&thread_id)),
+        Err(error) => return responder.err(error),
+    };
+    stored.archived = false;
+    if let Err(error) = ctx.shared.thread_store.update(stored.clone()).await {
+        return responder.err(error::store_failed("unarchive thread", error));
+    }
+    let mut thread = stored.thread;
+    thread.status = ThreadStatus::NotLoaded;
+    thread.environments = None;
+    thread.can_accept_direct_input = None;
+    let outbox = responder.outbox.clone();
+    responder.ok(ThreadUnarchiveResponse { thread });
+    outbox.notify(&ServerNotification::ThreadUnarchived(ThreadIdNotification { thread_id }), ctx.shared.now_ms());
+}
+
+/// Handles `thread/delete`: `notLoaded` status, the response, then `thread/deleted`. Queued turns
+/// die with their thread.
+pub async fn delete(ctx: &Ctx, params: ThreadIdParams, responder: Responder) {
+    let thread_id = match ids::parse_thread_id(&params.thread_id) {
+        Ok(thread_id) => thread_id,
+        Err(error) => return responder.err(error),
+    };
+    match stored_thread(ctx, &thread_id).await {
+        Ok(Some(stored)) if !stored.thread.ephemeral => {}
+        Ok(_) => return responder.err(error::no_rollout_found(&thread_id)),
+        Err(error) => return responder.err(error),
+    }
+    let unloaded = unload(ctx, &thread_id).await;
+    let shared = &ctx.shared;
+    let deleted = async {
+        shared.queue_store.delete_thread(thread_id.clone()).await?;
+        shared.thread_store.delete(thread_id.clone()).await
+    }
+    .await;
+    match deleted {
+        Err(error) => return responder.err(error::store_failed("delete thread", error)),
+        Ok(false) => return responder.err(error::no_rollout_found(&thread_id)),
+        Ok(true) => {}
+    }
+    let was_loaded = unloaded.is_some();
+    let recipients = recipients(unloaded, &responder.outbox);
+    if was_loaded {
+        announce_not_loaded(ctx, &recipients, &thread_id);
+    }
+    responder.ok(EmptyResponse {});
+    broadcast(&recipients, &ServerNotification::ThreadDeleted(ThreadIdNotification { thread_id }), shared.now_ms());
+}
+
+/// The thread as stored, or as its actor holds it when loaded (an ephemeral thread is only there).
+async fn stored_thread(ctx: &Ctx, thread_id: &str) -> Result<Option<StoredThread>, RpcError> {
+    if let Some(handle) = ctx.shared.loaded_thread(thread_id) {
+        let (reply, answer) = oneshot::channel();
+        if handle.send(ThreadCommand::Read { include_turns: false, reply })
+            && let Ok(thread) = answer.await
+            && thread.ephemeral
+        {
+            return Ok(None);
+        }
+    }
+    let loaded = ctx
+        .shared
+        .thread_store
+        .load(thread_id.to_owned(), Some(0))
+        .await
+        .map_err(|error| error::store_failed("read thread", error))?;
+    Ok(loaded.map(|loaded| loaded.stored))
+}
+
+/// Takes a loaded thread out of the engine; `None` if it was not loaded.
+async fn unload(ctx: &Ctx, thread_id: &str) -> Option<Unloaded> {
+    let handle = ctx.shared.threads.lock().unwrap_or_else(|poison| poison.into_inner()).remove(thread_id)?;
+    let (reply, answer) = oneshot::channel();
+    if !handle.send(ThreadCommand::Unload { reply }) {
+        return None;
+    }
+    answer.await.ok()
+}
+
+/// The thread's subscribers and the requester, each once.
+fn recipients(unloaded: Option<Unloaded>, requester: &Arc<Outbox>) -> Vec<Arc<Outbox>> {
+    let mut recipients = unloaded.map(|unloaded| unloaded.subscribers).unwrap_or_default();
+    if !recipients.iter().any(|outbox| outbox.id == requester.id) {
+        recipients.push(requester.clone());
+    }
+    recipients
+}
+
+fn announce_not_loaded(ctx: &Ctx, recipients: &[Arc<Outbox>], thread_id: &str) {
+    let status = ServerNotification::ThreadStatusChanged(ThreadStatusChangedNotification {
+        thread_id: thread_id.to_owned(),
+        status: ThreadStatus::NotLoaded,
+    });
+    broadcast(recipients, &status, ctx.shared.now_ms());
+}
