@@ -41,6 +41,8 @@ export type * from './generated/ThreadNameSetResponse.js';
 export type * from './generated/ThreadNameUpdatedNotification.js';
 export type * from './generated/ThreadReadParams.js';
 export type * from './generated/ThreadReadResponse.js';
+export type * from './generated/ThreadResumeParams.js';
+export type * from './generated/ThreadResumeResponse.js';
 export type * from './generated/ThreadSettings.js';
 export type * from './generated/ThreadSortKey.js';
 export type * from './generated/ThreadStartParams.js';

@@ -137,6 +137,7 @@ async fn route(ctx: &Ctx, request: ClientRequest, responder: Responder) {
     match request {
         ClientRequest::Initialize(params) => handlers::initialize::initialize(ctx, params, responder),
         ClientRequest::ThreadStart(params) => handlers::thread::start(ctx, params, responder).await,
+        ClientRequest::ThreadResume(params) => handlers::thread_resume::resume(ctx, params, responder).await,
         ClientRequest::ThreadRead(params) => handlers::thread::read(ctx, params, responder).await,
         ClientRequest::ThreadLoadedList(params) => handlers::thread::loaded_list(ctx, params, responder),
         ClientRequest::ThreadArchive(params) => handlers::thread_archive::archive(ctx, params, responder).await,

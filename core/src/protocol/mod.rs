@@ -17,8 +17,8 @@ use item::{AgentMessageDeltaNotification, ItemCompletedNotification, ItemStarted
 use jsonrpc::RpcError;
 use thread::{
     ThreadIdNotification, ThreadIdParams, ThreadLoadedListParams, ThreadNameSetParams, ThreadNameUpdatedNotification,
-    ThreadReadParams, ThreadStartParams, ThreadStartedNotification, ThreadStatusChangedNotification,
-    ThreadTokenUsageUpdatedNotification,
+    ThreadReadParams, ThreadResumeParams, ThreadStartParams, ThreadStartedNotification,
+    ThreadStatusChangedNotification, ThreadTokenUsageUpdatedNotification,
 };
 use turn::{ErrorNotification, TurnInterruptParams, TurnNotification, TurnStartParams};
 
@@ -34,6 +34,9 @@ pub enum ClientRequest {
     /// PROTOCOL.md §4.1.
     #[serde(rename = "thread/start")]
     ThreadStart(ThreadStartParams),
+    /// PROTOCOL.md §4.2.
+    #[serde(rename = "thread/resume")]
+    ThreadResume(ThreadResumeParams),
     /// PROTOCOL.md §4.4.
     #[serde(rename = "thread/read")]
     ThreadRead(ThreadReadParams),
@@ -87,6 +90,8 @@ impl ClientRequest {
             ClientRequest::ThreadStart(params) if params.dynamic_tools.is_some() => {
                 Some(("thread/start", "dynamicTools"))
             }
+            ClientRequest::ThreadResume(params) if params.history.is_some() => Some(("thread/resume", "history")),
+            ClientRequest::ThreadResume(params) if params.path.is_some() => Some(("thread/resume", "path")),
             _ => None,
         }
     }

@@ -218,6 +218,76 @@ pub struct ThreadStartResponse {
     pub multi_agent_mode: String,
 }
 
+impl ThreadStartResponse {
+    /// The response for `thread`, with the permission-related constants 0.169 reports.
+    pub fn for_thread(thread: Thread) -> ThreadStartResponse {
+        ThreadStartResponse {
+            model: thread.model.clone().unwrap_or_default(),
+            model_provider: thread.model_provider.clone(),
+            service_tier: None,
+            disabled_plugin_ids: Vec::new(),
+            cwd: thread.cwd.clone(),
+            runtime_workspace_roots: vec![thread.cwd.clone()],
+            instruction_sources: Vec::new(),
+            approval_policy: "never".into(),
+            approvals_reviewer: "user".into(),
+            sandbox: SandboxPolicy { kind: "readOnly".into(), network_access: false },
+            active_permission_profile: None,
+            reasoning_effort: thread.reasoning_effort.clone(),
+            multi_agent_mode: "explicitRequestOnly".into(),
+            thread,
+        }
+    }
+}
+
+/// Params of `thread/resume` (the subset the core reads).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct ThreadResumeParams {
+    /// The thread.
+    pub thread_id: String,
+    /// Leave `thread.turns` empty.
+    #[serde(default)]
+    pub exclude_turns: bool,
+    /// Model override that sticks.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional = nullable)]
+    pub model: Option<String>,
+    /// Working directory override.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional = nullable)]
+    pub cwd: Option<String>,
+    /// Experimental; not supported by the core.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional = nullable, type = "unknown")]
+    pub history: Option<Value>,
+    /// Experimental; not supported by the core.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional = nullable)]
+    pub path: Option<String>,
+}
+
+/// Result of `thread/resume`: the start response's keys plus the resume-only ones.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct ThreadResumeResponse {
+    /// The same keys as `thread/start`'s response.
+    #[serde(flatten)]
+    pub session: ThreadStartResponse,
+    /// `{"mode":"default","settings":{…}}` as 0.169 reports it.
+    #[ts(type = "unknown")]
+    pub collaboration_mode: Value,
+    /// Always `null`.
+    #[ts(type = "unknown")]
+    pub initial_turns_page: Option<Value>,
+    /// Cursor for `thread/turns/list`; `null` until that method pages turns (TODO(#3)).
+    pub turns_backwards_cursor: Option<String>,
+    /// Cursor for `thread/items/list`; `null` (not supported).
+    pub items_backwards_cursor: Option<String>,
+}
+
 /// Params of `thread/read`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]

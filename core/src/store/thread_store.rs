@@ -74,6 +74,30 @@ pub struct LoadedHistory {
     pub truncated: bool,
 }
 
+impl LoadedHistory {
+    /// The finished turns, oldest first, with every item.
+    pub fn turns(&self) -> Vec<Turn> {
+        self.records
+            .iter()
+            .filter_map(|record| match record {
+                HistoryRecord::Turn { turn } => Some(turn.clone()),
+                HistoryRecord::ModelItems { .. } => None,
+            })
+            .collect()
+    }
+
+    /// The model-visible history, replayed verbatim on the next request.
+    pub fn model_items(&self) -> Vec<Value> {
+        self.records
+            .iter()
+            .flat_map(|record| match record {
+                HistoryRecord::ModelItems { items } => items.clone(),
+                HistoryRecord::Turn { .. } => Vec::new(),
+            })
+            .collect()
+    }
+}
+
 /// Sort keys of `thread/list`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]

@@ -126,3 +126,34 @@ pub fn is(method: &'static str) -> impl Fn(&Value) -> bool {
 pub fn methods(messages: &[Value]) -> Vec<String> {
     messages.iter().map(|m| m["method"].as_str().map_or_else(|| "response".to_owned(), str::to_owned)).collect()
 }
+
+/// The scripted model, recording every request body it answers.
+pub struct RecordingModel {
+    inner: spindle_core::model::scripted::ScriptedModel,
+    pub bodies: std::sync::Mutex<Vec<Value>>,
+}
+
+impl RecordingModel {
+    pub fn new() -> Arc<RecordingModel> {
+        let inner = spindle_core::model::scripted::ScriptedModel::new(Arc::new(SystemClock), 0);
+        Arc::new(RecordingModel { inner, bodies: std::sync::Mutex::new(Vec::new()) })
+    }
+}
+
+impl ModelTransport for RecordingModel {
+    fn post(
+        &self,
+        request: spindle_core::ModelRequest,
+    ) -> BoxFut<'_, Result<spindle_core::ModelResponseHead, spindle_core::HostError>> {
+        self.bodies.lock().unwrap().push(serde_json::from_str(&request.body).unwrap_or(Value::Null));
+        self.inner.post(request)
+    }
+
+    fn read(&self, id: u64) -> BoxFut<'_, Result<Option<Vec<u8>>, spindle_core::HostError>> {
+        self.inner.read(id)
+    }
+
+    fn cancel(&self, id: u64) {
+        self.inner.cancel(id)
+    }
+}

@@ -8,6 +8,7 @@ import type { ServerNotification } from '../generated/ServerNotification.js';
 import type { ThreadLoadedListResponse } from '../generated/ThreadLoadedListResponse.js';
 import type { ThreadNameSetResponse } from '../generated/ThreadNameSetResponse.js';
 import type { ThreadReadResponse } from '../generated/ThreadReadResponse.js';
+import type { ThreadResumeResponse } from '../generated/ThreadResumeResponse.js';
 import type { ThreadStartResponse } from '../generated/ThreadStartResponse.js';
 import type { ThreadUnarchiveResponse } from '../generated/ThreadUnarchiveResponse.js';
 import type { TurnInterruptResponse } from '../generated/TurnInterruptResponse.js';
@@ -23,6 +24,7 @@ export type ParamsOf<M extends ClientMethod> = Extract<ClientRequest, { method: 
 export interface ClientResults {
   initialize: InitializeResponse;
   'thread/start': ThreadStartResponse;
+  'thread/resume': ThreadResumeResponse;
   'thread/read': ThreadReadResponse;
   'thread/loaded/list': ThreadLoadedListResponse;
   'thread/name/set': ThreadNameSetResponse;

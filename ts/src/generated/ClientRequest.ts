@@ -4,6 +4,7 @@ import type { ThreadIdParams } from "./ThreadIdParams.js";
 import type { ThreadLoadedListParams } from "./ThreadLoadedListParams.js";
 import type { ThreadNameSetParams } from "./ThreadNameSetParams.js";
 import type { ThreadReadParams } from "./ThreadReadParams.js";
+import type { ThreadResumeParams } from "./ThreadResumeParams.js";
 import type { ThreadStartParams } from "./ThreadStartParams.js";
 import type { TurnInterruptParams } from "./TurnInterruptParams.js";
 import type { TurnStartParams } from "./TurnStartParams.js";
@@ -12,4 +13,4 @@ import type { TurnStartParams } from "./TurnStartParams.js";
  * A client request, keyed by its wire method. Dispatch is a deserialization step, as upstream:
  * an unknown method fails with serde's ``unknown variant `…`, expected one of …`` text.
  */
-export type ClientRequest = { "method": "initialize", "params": InitializeParams } | { "method": "thread/start", "params": ThreadStartParams } | { "method": "thread/read", "params": ThreadReadParams } | { "method": "thread/loaded/list", "params": ThreadLoadedListParams } | { "method": "thread/archive", "params": ThreadIdParams } | { "method": "thread/unarchive", "params": ThreadIdParams } | { "method": "thread/delete", "params": ThreadIdParams } | { "method": "thread/name/set", "params": ThreadNameSetParams } | { "method": "turn/start", "params": TurnStartParams } | { "method": "turn/interrupt", "params": TurnInterruptParams };
+export type ClientRequest = { "method": "initialize", "params": InitializeParams } | { "method": "thread/start", "params": ThreadStartParams } | { "method": "thread/resume", "params": ThreadResumeParams } | { "method": "thread/read", "params": ThreadReadParams } | { "method": "thread/loaded/list", "params": ThreadLoadedListParams } | { "method": "thread/archive", "params": ThreadIdParams } | { "method": "thread/unarchive", "params": ThreadIdParams } | { "method": "thread/delete", "params": ThreadIdParams } | { "method": "thread/name/set", "params": ThreadNameSetParams } | { "method": "turn/start", "params": TurnStartParams } | { "method": "turn/interrupt", "params": TurnInterruptParams };

@@ -3,4 +3,5 @@
 pub mod initialize;
 pub mod thread;
 pub mod thread_archive;
+pub mod thread_resume;
 pub mod turn;

@@ -11,12 +11,11 @@ use crate::protocol::ServerNotification;
 use crate::protocol::error;
 use crate::protocol::jsonrpc::RpcError;
 use crate::protocol::thread::{
-    SandboxPolicy, Thread, ThreadEnvironment, ThreadLoadedListParams, ThreadLoadedListResponse, ThreadNameSetParams,
+    Thread, ThreadEnvironment, ThreadLoadedListParams, ThreadLoadedListResponse, ThreadNameSetParams,
     ThreadNameSetResponse, ThreadNameUpdatedNotification, ThreadReadParams, ThreadReadResponse, ThreadStartParams,
     ThreadStartResponse, ThreadStartedNotification, ThreadStatus,
 };
-use crate::protocol::turn::Turn;
-use crate::store::{HistoryRecord, StoredThread, ThreadSettings};
+use crate::store::{StoredThread, ThreadSettings};
 
 /// Handles `thread/start` (PROTOCOL.md §4.1): response, then `thread/started` to this connection.
 pub async fn start(ctx: &Ctx, params: ThreadStartParams, responder: Responder) {
@@ -119,22 +118,7 @@ async fn create(ctx: &Ctx, params: ThreadStartParams) -> Result<(ThreadStartResp
         }
         threads.insert(thread_id.clone(), handle);
     }
-    let response = ThreadStartResponse {
-        thread: thread.clone(),
-        model,
-        model_provider,
-        service_tier: None,
-        disabled_plugin_ids: Vec::new(),
-        cwd: cwd.clone(),
-        runtime_workspace_roots: vec![cwd],
-        instruction_sources: Vec::new(),
-        approval_policy: "never".into(),
-        approvals_reviewer: "user".into(),
-        sandbox: SandboxPolicy { kind: "readOnly".into(), network_access: false },
-        active_permission_profile: None,
-        reasoning_effort: None,
-        multi_agent_mode: "explicitRequestOnly".into(),
-    };
+    let response = ThreadStartResponse::for_thread(thread.clone());
     Ok((response, ServerNotification::ThreadStarted(ThreadStartedNotification { thread })))
 }
 
@@ -165,19 +149,12 @@ async fn read_thread(ctx: &Ctx, params: ThreadReadParams) -> Result<ThreadReadRe
         .await
         .map_err(|error| error::store_failed("read thread", error))?
         .ok_or_else(|| error::thread_not_loaded(&thread_id))?;
-    let mut thread = loaded.stored.thread;
+    let mut thread = loaded.stored.thread.clone();
     thread.status = ThreadStatus::NotLoaded;
     thread.environments = None;
     thread.can_accept_direct_input = None;
     if params.include_turns {
-        thread.turns = loaded
-            .records
-            .into_iter()
-            .filter_map(|record| match record {
-                HistoryRecord::Turn { turn } => Some(turn),
-                HistoryRecord::ModelItems { .. } => None,
-            })
-            .collect::<Vec<Turn>>();
+        thread.turns = loaded.turns();
     }
     Ok(ThreadReadResponse { thread, read_state: None })
 }
