@@ -6,8 +6,7 @@ use serde_json::json;
 use crate::support::{Client, engine, is, methods};
 
 fn thread_with_a_turn(client: &mut Client) -> String {
-    let thread_id = client.request("thread/start", json!({}))["result"]["thread"]["id"].as_str().unwrap().to_owned();
-    client.next();
+    let thread_id = client.start_thread(json!({}));
     client.request("turn/start", json!({"threadId": thread_id, "input": [{"type": "text", "text": "hi"}]}));
     client.until(is("turn/completed"));
     thread_id
@@ -68,11 +67,7 @@ fn thread_delete_removes_the_thread_for_good() {
 fn thread_archive_refuses_an_ephemeral_thread() {
     let engine = engine(None, None);
     let mut client = Client::initialized(&engine);
-    let thread_id = client.request("thread/start", json!({"ephemeral": true}))["result"]["thread"]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    client.next();
+    let thread_id = client.start_thread(json!({"ephemeral": true}));
     assert_eq!(
         client.request("thread/archive", json!({"threadId": thread_id}))["error"]["message"],
         json!(format!("no rollout found for thread id {thread_id}"))

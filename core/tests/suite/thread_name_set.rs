@@ -12,8 +12,7 @@ use crate::support::{Client, engine};
 fn thread_name_set_trims_persists_and_announces_the_name() {
     let engine = engine(None, None);
     let mut client = Client::initialized(&engine);
-    let thread_id = client.request("thread/start", json!({}))["result"]["thread"]["id"].as_str().unwrap().to_owned();
-    client.next();
+    let thread_id = client.start_thread(json!({}));
     assert_eq!(
         client.request("thread/name/set", json!({"threadId": thread_id, "name": "  padded  "}))["result"],
         json!({})
@@ -29,8 +28,7 @@ fn thread_name_set_trims_persists_and_announces_the_name() {
 fn thread_name_set_refuses_a_blank_name_and_an_unknown_thread() {
     let engine = engine(None, None);
     let mut client = Client::initialized(&engine);
-    let thread_id = client.request("thread/start", json!({}))["result"]["thread"]["id"].as_str().unwrap().to_owned();
-    client.next();
+    let thread_id = client.start_thread(json!({}));
     assert_eq!(
         client.request("thread/name/set", json!({"threadId": thread_id, "name": " \t "}))["error"],
         json!({"code": -32600, "message": "thread name must not be empty"})

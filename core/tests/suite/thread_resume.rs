@@ -49,8 +49,7 @@ fn thread_resume_loads_a_stored_thread_that_keeps_working() {
 fn thread_resume_of_a_loaded_thread_only_answers_and_subscribes() {
     let engine = engine(None, None);
     let mut owner = Client::initialized(&engine);
-    let thread_id = owner.request("thread/start", json!({}))["result"]["thread"]["id"].as_str().unwrap().to_owned();
-    owner.next();
+    let thread_id = owner.start_thread(json!({}));
     let mut other = Client::initialized(&engine);
     let resumed = other.request("thread/resume", json!({"threadId": thread_id, "excludeTurns": true}));
     assert_eq!(resumed["result"]["thread"]["turns"], json!([]));

@@ -75,8 +75,7 @@ fn turn_interrupt_stops_the_stream_and_completes_the_turn_as_interrupted() {
     let model = Arc::new(SlowModel::default());
     let engine = engine(Some(model.clone()), None);
     let mut client = Client::initialized(&engine);
-    let thread_id = client.request("thread/start", json!({}))["result"]["thread"]["id"].as_str().unwrap().to_owned();
-    client.next();
+    let thread_id = client.start_thread(json!({}));
     assert_eq!(
         client.request("turn/interrupt", json!({"threadId": thread_id, "turnId": "nope"}))["error"],
         json!({"code": -32600, "message": "no active turn to interrupt"})

@@ -103,6 +103,14 @@ impl Client {
         answer
     }
 
+    /// Starts a thread with `params`, reads its `thread/started`, and returns its id.
+    pub fn start_thread(&mut self, params: Value) -> String {
+        let answer = self.request("thread/start", params);
+        let started = self.next();
+        assert_eq!(started["method"], json!("thread/started"), "{started}");
+        answer["result"]["thread"]["id"].as_str().expect("a thread id").to_owned()
+    }
+
     /// Reads messages up to and including the first for which `done` holds.
     pub fn until(&self, done: impl Fn(&Value) -> bool) -> Vec<Value> {
         let mut messages = Vec::new();
