@@ -88,6 +88,14 @@ pub(crate) fn broadcast(subscribers: &[Arc<Outbox>], notification: &ServerNotifi
     }
 }
 
+/// `subscribers` plus `requester`, each once: who hears about a change a request made.
+pub(crate) fn with_requester(mut subscribers: Vec<Arc<Outbox>>, requester: &Arc<Outbox>) -> Vec<Arc<Outbox>> {
+    if !subscribers.iter().any(|outbox| outbox.id == requester.id) {
+        subscribers.push(requester.clone());
+    }
+    subscribers
+}
+
 /// The one way to answer a request: carries the id and the connection to answer on.
 pub(crate) struct Responder {
     pub outbox: Arc<Outbox>,

@@ -12,7 +12,7 @@ use serde_json::Value;
 use tokio::sync::{mpsc, oneshot};
 
 use super::EngineShared;
-use super::outbox::{Outbox, Responder, broadcast};
+use super::outbox::{Outbox, Responder, broadcast, with_requester};
 use super::turn_runner::{self, ModelCall, RunnerEvent};
 use crate::host::{ModelRequest, boxed};
 use crate::ids;
@@ -218,11 +218,7 @@ impl LoadedThread {
             thread_id: self.stored.thread.id.clone(),
             thread_name: Some(name),
         });
-        let mut recipients = self.subscribers.clone();
-        if !recipients.iter().any(|outbox| outbox.id == requester.id) {
-            recipients.push(requester);
-        }
-        broadcast(&recipients, &notification, self.shared.now_ms());
+        broadcast(&with_requester(self.subscribers.clone(), &requester), &notification, self.shared.now_ms());
     }
 
     /// Handles `turn/start` on this thread (PROTOCOL.md §4.14, §7.1).

@@ -165,11 +165,18 @@ impl ServerNotification {
 
     /// Encodes the notification as one wire message stamped with `emittedAtMs`.
     pub fn encode(&self, emitted_at_ms: i64) -> String {
-        let params = match serde_json::to_value(self) {
-            Ok(Value::Object(mut object)) => object.remove("params").unwrap_or(Value::Null),
-            _ => Value::Null,
-        };
-        jsonrpc::encode_notification(self.method(), params, emitted_at_ms)
+        // One pass straight to text: this runs for every delta, so no intermediate `Value`.
+        #[derive(Serialize)]
+        struct Stamped<'a> {
+            #[serde(flatten)]
+            notification: &'a ServerNotification,
+            #[serde(rename = "emittedAtMs")]
+            emitted_at_ms: i64,
+        }
+        serde_json::to_string(&Stamped { notification: self, emitted_at_ms }).unwrap_or_else(|_| {
+            // Only a non-string map key could fail here, and no notification has one.
+            jsonrpc::encode_notification(self.method(), Value::Null, emitted_at_ms)
+        })
     }
 }
 

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use tokio::sync::oneshot;
 
 use crate::engine::connection::Ctx;
-use crate::engine::outbox::{Outbox, Responder, broadcast};
+use crate::engine::outbox::{Outbox, Responder, broadcast, with_requester};
 use crate::engine::thread_actor::{ThreadCommand, Unloaded};
 use crate::ids;
 use crate::protocol::ServerNotification;
@@ -37,7 +37,8 @@ pub async fn archive(ctx: &Ctx, params: ThreadIdParams, responder: Responder) {
         return responder.err(error::store_failed("archive thread", error));
     }
     let was_loaded = unloaded.is_some();
-    let recipients = recipients(unloaded, &responder.outbox);
+    let recipients =
+        with_requester(unloaded.map(|unloaded| unloaded.subscribers).unwrap_or_default(), &responder.outbox);
     if was_loaded {
         announce_not_loaded(ctx, &recipients, &thread_id);
     }
@@ -95,7 +96,8 @@ pub async fn delete(ctx: &Ctx, params: ThreadIdParams, responder: Responder) {
         Ok(true) => {}
     }
     let was_loaded = unloaded.is_some();
-    let recipients = recipients(unloaded, &responder.outbox);
+    let recipients =
+        with_requester(unloaded.map(|unloaded| unloaded.subscribers).unwrap_or_default(), &responder.outbox);
     if was_loaded {
         announce_not_loaded(ctx, &recipients, &thread_id);
     }
@@ -131,15 +133,6 @@ async fn unload(ctx: &Ctx, thread_id: &str) -> Option<Unloaded> {
         return None;
     }
     answer.await.ok()
-}
-
-/// The thread's subscribers and the requester, each once.
-fn recipients(unloaded: Option<Unloaded>, requester: &Arc<Outbox>) -> Vec<Arc<Outbox>> {
-    let mut recipients = unloaded.map(|unloaded| unloaded.subscribers).unwrap_or_default();
-    if !recipients.iter().any(|outbox| outbox.id == requester.id) {
-        recipients.push(requester.clone());
-    }
-    recipients
 }
 
 fn announce_not_loaded(ctx: &Ctx, recipients: &[Arc<Outbox>], thread_id: &str) {
