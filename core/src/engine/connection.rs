@@ -144,7 +144,9 @@ async fn route(ctx: &Ctx, request: ClientRequest, responder: Responder) {
         ClientRequest::ThreadUnarchive(params) => handlers::thread_archive::unarchive(ctx, params, responder).await,
         ClientRequest::ThreadDelete(params) => handlers::thread_archive::delete(ctx, params, responder).await,
         ClientRequest::ThreadNameSet(params) => handlers::thread::name_set(ctx, params, responder).await,
-        ClientRequest::TurnStart(params) => handlers::turn::start(ctx, params, responder).await,
+        ClientRequest::ThreadCompactStart(params) => handlers::turn::compact(ctx, params, responder),
+        ClientRequest::TurnStart(params) => handlers::turn::start(ctx, params, responder),
+        ClientRequest::TurnSteer(params) => handlers::turn::steer(ctx, params, responder),
         ClientRequest::TurnInterrupt(params) => handlers::turn::interrupt(ctx, params, responder),
     }
 }

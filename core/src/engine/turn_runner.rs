@@ -32,18 +32,17 @@ pub(crate) enum RunnerEvent {
 pub(crate) struct ModelCall {
     pub transport: Arc<dyn ModelTransport>,
     pub request: ModelRequest,
-    pub turn_id: String,
     pub actor: mpsc::UnboundedSender<ThreadCommand>,
     pub cancel: oneshot::Receiver<()>,
 }
 
 /// Runs one model request to its end, or until cancelled.
 pub(crate) async fn run(call: ModelCall) {
-    let ModelCall { transport, request, turn_id, actor, mut cancel } = call;
+    let ModelCall { transport, request, actor, mut cancel } = call;
     let request_id = request.id;
     let report = |event: RunnerEvent| {
         // The actor is gone only when the thread was unloaded; then nobody needs the event.
-        let _ = actor.send(ThreadCommand::Model { turn_id: turn_id.clone(), event });
+        let _ = actor.send(ThreadCommand::Model { request_id, event });
     };
     let outcome = async {
         let head = match until_cancelled(transport.post(request), &mut cancel).await {

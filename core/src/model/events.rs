@@ -21,6 +21,31 @@ pub enum ResponsesEvent {
         /// Text to append.
         delta: String,
     },
+    /// `response.reasoning_summary_part.added`: a reasoning summary part begins.
+    ReasoningSummaryPartAdded {
+        /// The reasoning item id.
+        item_id: String,
+        /// Index of the part.
+        summary_index: i64,
+    },
+    /// `response.reasoning_summary_text.delta`: text for a reasoning summary part.
+    ReasoningSummaryTextDelta {
+        /// The reasoning item id.
+        item_id: String,
+        /// Index of the part.
+        summary_index: i64,
+        /// Text to append.
+        delta: String,
+    },
+    /// `response.reasoning_text.delta`: raw reasoning text.
+    ReasoningTextDelta {
+        /// The reasoning item id.
+        item_id: String,
+        /// Index of the content part.
+        content_index: i64,
+        /// Text to append.
+        delta: String,
+    },
     /// `response.output_item.done`: an output item is final.
     OutputItemDone {
         /// The final item.
@@ -56,6 +81,7 @@ pub fn decode(event: &SseEvent) -> Result<ResponsesEvent, String> {
     // The core keys on `data.type`; the `event:` line is only a fallback (PROTOCOL.md §8.5).
     let kind = data.get("type").and_then(Value::as_str).or(event.event.as_deref()).unwrap_or("");
     let text = |value: Option<&Value>| value.and_then(Value::as_str).unwrap_or_default().to_owned();
+    let index = |key: &str| data.get(key).and_then(Value::as_i64).unwrap_or(0);
     Ok(match kind {
         "response.output_item.added" => match data.get("item") {
             Some(item) => ResponsesEvent::OutputItemAdded { item: item.clone() },
@@ -64,6 +90,20 @@ pub fn decode(event: &SseEvent) -> Result<ResponsesEvent, String> {
         "response.output_text.delta" => {
             ResponsesEvent::OutputTextDelta { item_id: text(data.get("item_id")), delta: text(data.get("delta")) }
         }
+        "response.reasoning_summary_part.added" => ResponsesEvent::ReasoningSummaryPartAdded {
+            item_id: text(data.get("item_id")),
+            summary_index: index("summary_index"),
+        },
+        "response.reasoning_summary_text.delta" => ResponsesEvent::ReasoningSummaryTextDelta {
+            item_id: text(data.get("item_id")),
+            summary_index: index("summary_index"),
+            delta: text(data.get("delta")),
+        },
+        "response.reasoning_text.delta" => ResponsesEvent::ReasoningTextDelta {
+            item_id: text(data.get("item_id")),
+            content_index: index("content_index"),
+            delta: text(data.get("delta")),
+        },
         "response.output_item.done" => match data.get("item") {
             Some(item) => ResponsesEvent::OutputItemDone { item: item.clone() },
             None => ResponsesEvent::Ignored,
@@ -93,6 +133,24 @@ pub fn usage_breakdown(usage: &Value) -> TokenUsageBreakdown {
         output_tokens: number("/output_tokens"),
         reasoning_output_tokens: number("/output_tokens_details/reasoning_tokens"),
     }
+}
+
+/// The texts of a final reasoning item's `summary` (`summary_text` parts) and `content`
+/// (`reasoning_text` parts), as the reasoning `ThreadItem` shows them.
+pub fn reasoning_texts(item: &Value) -> (Vec<String>, Vec<String>) {
+    let texts = |key: &str, kind: &str| -> Vec<String> {
+        item.get(key)
+            .and_then(Value::as_array)
+            .map(|parts| {
+                parts
+                    .iter()
+                    .filter(|part| part.get("type").and_then(Value::as_str) == Some(kind))
+                    .filter_map(|part| part.get("text").and_then(Value::as_str).map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    (texts("summary", "summary_text"), texts("content", "reasoning_text"))
 }
 
 /// The text of a final message item: its `output_text` parts, concatenated.
@@ -156,6 +214,40 @@ mod tests {
             Ok(ResponsesEvent::OutputTextDelta { item_id: String::new(), delta: String::new() })
         );
         assert_eq!(decode(&sse(json!([1, 2]))), Ok(ResponsesEvent::Ignored));
+    }
+
+    #[test]
+    fn reasoning_events_carry_their_indexes() {
+        let event = sse(json!({"type": "response.reasoning_summary_text.delta", "item_id": "rs", "output_index": 0,
+            "summary_index": 1, "delta": "Thinking"}));
+        assert_eq!(
+            decode(&event),
+            Ok(ResponsesEvent::ReasoningSummaryTextDelta {
+                item_id: "rs".into(),
+                summary_index: 1,
+                delta: "Thinking".into()
+            })
+        );
+        let event =
+            sse(json!({"type": "response.reasoning_text.delta", "item_id": "rs", "content_index": 2, "delta": "x"}));
+        assert_eq!(
+            decode(&event),
+            Ok(ResponsesEvent::ReasoningTextDelta { item_id: "rs".into(), content_index: 2, delta: "x".into() })
+        );
+        let event =
+            sse(json!({"type": "response.reasoning_summary_part.added", "item_id": "rs", "summary_index": "x"}));
+        assert_eq!(
+            decode(&event),
+            Ok(ResponsesEvent::ReasoningSummaryPartAdded { item_id: "rs".into(), summary_index: 0 })
+        );
+    }
+
+    #[test]
+    fn reasoning_texts_split_summary_and_content() {
+        let item = json!({"type": "reasoning", "summary": [{"type": "summary_text", "text": "a"}, {"type": "summary_text", "text": "b"}],
+            "content": [{"type": "reasoning_text", "text": "raw"}], "encrypted_content": "zzz"});
+        assert_eq!(reasoning_texts(&item), (vec!["a".to_owned(), "b".to_owned()], vec!["raw".to_owned()]));
+        assert_eq!(reasoning_texts(&json!({"type": "reasoning", "summary": 3})), (vec![], vec![]));
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The Responses API client: request body builder, incremental SSE decoder, stream-event mapping,
 //! failure texts, and the built-in scripted model.
 
+pub mod compaction;
 pub mod events;
 pub mod failure;
 pub mod request;

@@ -21,6 +21,8 @@ pub struct RequestContext<'a> {
     pub originator: &'a str,
     /// The connection's user agent.
     pub user_agent: &'a str,
+    /// False for compaction requests, as 0.169 sends them (PROTOCOL.md §8.6).
+    pub parallel_tool_calls: bool,
 }
 
 /// A developer message carrying instructions; `id` is `msg_<uuid>` as 0.169 writes it.
@@ -71,7 +73,7 @@ pub fn body(context: &RequestContext<'_>, input: &[Value], tools: &[Value]) -> V
         "input": input,
         "tools": tools,
         "tool_choice": "auto",
-        "parallel_tool_calls": true,
+        "parallel_tool_calls": context.parallel_tool_calls,
         "reasoning": reasoning,
         "store": false,
         "include": ["reasoning.encrypted_content"],
@@ -108,6 +110,7 @@ mod tests {
             summary: None,
             originator: "o",
             user_agent: "ua",
+            parallel_tool_calls: true,
         };
         let input = vec![
             developer_message("a", "be terse"),

@@ -71,6 +71,27 @@ pub fn turn_start_while_active(turn_id: &str, thread_id: &str, active_turn_id: &
     ))
 }
 
+/// `turn/steer` while no turn runs.
+pub fn no_active_turn_to_steer() -> RpcError {
+    invalid_request("no active turn to steer")
+}
+
+/// `turn/steer` naming another turn than the active one (with backticks, unlike interrupt).
+pub fn steer_turn_mismatch(given: &str, active: &str) -> RpcError {
+    invalid_request(format!("expected active turn id `{given}` but found `{active}`"))
+}
+
+/// `turn/steer` with no input: nothing to add to the turn.
+pub fn empty_steer_input() -> RpcError {
+    invalid_request("input must not be empty")
+}
+
+/// `turn/start`, `turn/steer` or a second `thread/compact/start` while a compaction turn runs:
+/// its input cannot join a summary request, so the client starts it afterwards.
+pub fn thread_compacting(thread_id: &str) -> RpcError {
+    invalid_request(format!("thread {thread_id} is compacting its history; start the turn after it completes"))
+}
+
 /// `turn/*` on a thread that is not loaded.
 pub fn thread_not_found(thread_id: &str) -> RpcError {
     invalid_request(format!("thread not found: {thread_id}"))

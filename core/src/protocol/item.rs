@@ -167,3 +167,55 @@ pub struct AgentMessageDeltaNotification {
     /// Text to append.
     pub delta: String,
 }
+
+/// `item/reasoning/summaryPartAdded` params: a new summary part begins (PROTOCOL.md §7.2).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct ReasoningSummaryPartAddedNotification {
+    /// The thread.
+    pub thread_id: String,
+    /// The turn.
+    pub turn_id: String,
+    /// The reasoning item.
+    pub item_id: String,
+    /// Index of the new part in `summary`.
+    #[ts(type = "number")]
+    pub summary_index: i64,
+}
+
+/// `item/reasoning/summaryTextDelta` params.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct ReasoningSummaryTextDeltaNotification {
+    /// The thread.
+    pub thread_id: String,
+    /// The turn.
+    pub turn_id: String,
+    /// The reasoning item.
+    pub item_id: String,
+    /// Text to append to the summary part.
+    pub delta: String,
+    /// Which summary part.
+    #[ts(type = "number")]
+    pub summary_index: i64,
+}
+
+/// `item/reasoning/textDelta` params: raw reasoning text.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct ReasoningTextDeltaNotification {
+    /// The thread.
+    pub thread_id: String,
+    /// The turn.
+    pub turn_id: String,
+    /// The reasoning item.
+    pub item_id: String,
+    /// Text to append to the content part.
+    pub delta: String,
+    /// Which content part.
+    #[ts(type = "number")]
+    pub content_index: i64,
+}

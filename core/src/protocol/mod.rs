@@ -13,14 +13,17 @@ use serde_json::{Map, Value};
 use ts_rs::TS;
 
 use initialize::InitializeParams;
-use item::{AgentMessageDeltaNotification, ItemCompletedNotification, ItemStartedNotification};
+use item::{
+    AgentMessageDeltaNotification, ItemCompletedNotification, ItemStartedNotification,
+    ReasoningSummaryPartAddedNotification, ReasoningSummaryTextDeltaNotification, ReasoningTextDeltaNotification,
+};
 use jsonrpc::RpcError;
 use thread::{
     ThreadIdNotification, ThreadIdParams, ThreadLoadedListParams, ThreadNameSetParams, ThreadNameUpdatedNotification,
     ThreadReadParams, ThreadResumeParams, ThreadStartParams, ThreadStartedNotification,
     ThreadStatusChangedNotification, ThreadTokenUsageUpdatedNotification,
 };
-use turn::{ErrorNotification, TurnInterruptParams, TurnNotification, TurnStartParams};
+use turn::{ErrorNotification, TurnInterruptParams, TurnNotification, TurnStartParams, TurnSteerParams};
 
 /// A client request, keyed by its wire method. Dispatch is a deserialization step, as upstream:
 /// an unknown method fails with serde's ``unknown variant `…`, expected one of …`` text.
@@ -55,9 +58,15 @@ pub enum ClientRequest {
     /// PROTOCOL.md §4.10.
     #[serde(rename = "thread/name/set")]
     ThreadNameSet(ThreadNameSetParams),
+    /// PROTOCOL.md §4.11.
+    #[serde(rename = "thread/compact/start")]
+    ThreadCompactStart(ThreadIdParams),
     /// PROTOCOL.md §4.14.
     #[serde(rename = "turn/start")]
     TurnStart(TurnStartParams),
+    /// PROTOCOL.md §4.15.
+    #[serde(rename = "turn/steer")]
+    TurnSteer(TurnSteerParams),
     /// PROTOCOL.md §4.16.
     #[serde(rename = "turn/interrupt")]
     TurnInterrupt(TurnInterruptParams),
@@ -138,6 +147,15 @@ pub enum ServerNotification {
     /// Text appended to an agent message.
     #[serde(rename = "item/agentMessage/delta")]
     AgentMessageDelta(AgentMessageDeltaNotification),
+    /// A reasoning summary part began.
+    #[serde(rename = "item/reasoning/summaryPartAdded")]
+    ReasoningSummaryPartAdded(ReasoningSummaryPartAddedNotification),
+    /// Text appended to a reasoning summary part.
+    #[serde(rename = "item/reasoning/summaryTextDelta")]
+    ReasoningSummaryTextDelta(ReasoningSummaryTextDeltaNotification),
+    /// Raw reasoning text appended.
+    #[serde(rename = "item/reasoning/textDelta")]
+    ReasoningTextDelta(ReasoningTextDeltaNotification),
     /// A turn failed or will retry.
     #[serde(rename = "error")]
     Error(ErrorNotification),
@@ -159,6 +177,9 @@ impl ServerNotification {
             ServerNotification::ItemStarted(_) => "item/started",
             ServerNotification::ItemCompleted(_) => "item/completed",
             ServerNotification::AgentMessageDelta(_) => "item/agentMessage/delta",
+            ServerNotification::ReasoningSummaryPartAdded(_) => "item/reasoning/summaryPartAdded",
+            ServerNotification::ReasoningSummaryTextDelta(_) => "item/reasoning/summaryTextDelta",
+            ServerNotification::ReasoningTextDelta(_) => "item/reasoning/textDelta",
             ServerNotification::Error(_) => "error",
         }
     }

@@ -142,6 +142,32 @@ pub struct TurnInterruptParams {
 #[ts(export)]
 pub struct TurnInterruptResponse {}
 
+/// Params of `turn/steer` (PROTOCOL.md §4.15).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct TurnSteerParams {
+    /// The thread.
+    pub thread_id: String,
+    /// Input added to the active turn.
+    pub input: Vec<UserInput>,
+    /// The turn the client believes is active; the steer fails when another one is.
+    pub expected_turn_id: String,
+    /// Echoed as the user message item's `clientId`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional = nullable)]
+    pub client_user_message_id: Option<String>,
+}
+
+/// Result of `turn/steer`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct TurnSteerResponse {
+    /// The active turn the input went into.
+    pub turn_id: String,
+}
+
 /// `turn/started` and `turn/completed` params.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]

@@ -59,6 +59,12 @@ pub enum HistoryRecord {
         #[ts(type = "Array<unknown>")]
         items: Vec<Value>,
     },
+    /// A compaction replaced the whole model history with these items (PROTOCOL.md §8.6).
+    Compacted {
+        /// The model history from here on.
+        #[ts(type = "Array<unknown>")]
+        items: Vec<Value>,
+    },
 }
 
 /// A thread and its history, as loaded.
@@ -81,21 +87,28 @@ impl LoadedHistory {
             .iter()
             .filter_map(|record| match record {
                 HistoryRecord::Turn { turn } => Some(turn.clone()),
-                HistoryRecord::ModelItems { .. } => None,
+                HistoryRecord::ModelItems { .. } | HistoryRecord::Compacted { .. } => None,
             })
             .collect()
     }
 
     /// The model-visible history, replayed verbatim on the next request.
     pub fn model_items(&self) -> Vec<Value> {
-        self.records
-            .iter()
-            .flat_map(|record| match record {
-                HistoryRecord::ModelItems { items } => items.clone(),
-                HistoryRecord::Turn { .. } => Vec::new(),
-            })
-            .collect()
+        model_history(&self.records)
     }
+}
+
+/// The model history that `records` leave: appended items, restarted by each compaction.
+fn model_history(records: &[HistoryRecord]) -> Vec<Value> {
+    let mut history = Vec::new();
+    for record in records {
+        match record {
+            HistoryRecord::ModelItems { items } => history.extend(items.iter().cloned()),
+            HistoryRecord::Compacted { items } => history = items.clone(),
+            HistoryRecord::Turn { .. } => {}
+        }
+    }
+    history
 }
 
 /// Sort keys of `thread/list`.
@@ -155,4 +168,20 @@ pub trait ThreadStore: MaybeSend + MaybeSync {
     fn list(&self, query: ThreadListQuery) -> BoxFut<'_, Result<ThreadListPage, StoreError>>;
     /// Deletes a thread and its history; `false` if it did not exist.
     fn delete(&self, thread_id: String) -> BoxFut<'_, Result<bool, StoreError>>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_compaction_record_replaces_the_model_history_before_it() {
+        let records = vec![
+            HistoryRecord::ModelItems { items: vec![json!("a"), json!("b")] },
+            HistoryRecord::Compacted { items: vec![json!("summary")] },
+            HistoryRecord::ModelItems { items: vec![json!("c")] },
+        ];
+        assert_eq!(model_history(&records), vec![json!("summary"), json!("c")]);
+    }
 }

@@ -1,8 +1,11 @@
 mod initialize;
 mod no_panic;
+mod reasoning;
 mod thread_archive;
+mod thread_compact;
 mod thread_name_set;
 mod thread_resume;
 mod thread_start;
 mod turn_interrupt;
 mod turn_start;
+mod turn_steer;

@@ -165,3 +165,105 @@ impl ModelTransport for RecordingModel {
         self.inner.cancel(id)
     }
 }
+
+/// One scripted model response: SSE events, then either the end of the stream or a hang that
+/// lasts until the request is cancelled.
+#[derive(Clone)]
+pub struct Reply {
+    pub events: Vec<Value>,
+    pub hang: bool,
+}
+
+impl Reply {
+    /// A response that streams `events` and ends.
+    pub fn ends(events: Vec<Value>) -> Reply {
+        Reply { events, hang: false }
+    }
+
+    /// A response that streams `events` and then waits for cancellation.
+    pub fn hangs(events: Vec<Value>) -> Reply {
+        Reply { events, hang: true }
+    }
+}
+
+/// The events of a complete message reply `id` streaming `deltas`, with 10 in / 5 out tokens.
+pub fn message_reply(id: &str, deltas: &[&str]) -> Vec<Value> {
+    let mut events = vec![message_added(id)];
+    events.extend(deltas.iter().map(|delta| text_delta(id, delta)));
+    events.push(json!({"type": "response.output_item.done", "item": {"type": "message", "id": id, "role": "assistant",
+        "content": [{"type": "output_text", "text": deltas.concat(), "annotations": []}]}}));
+    events.push(completed());
+    events
+}
+
+pub fn message_added(id: &str) -> Value {
+    json!({"type": "response.output_item.added", "item": {"type": "message", "id": id, "role": "assistant", "content": []}})
+}
+
+pub fn text_delta(id: &str, delta: &str) -> Value {
+    json!({"type": "response.output_text.delta", "item_id": id, "delta": delta})
+}
+
+pub fn completed() -> Value {
+    json!({"type": "response.completed", "response": {"id": "resp", "usage":
+        {"input_tokens": 10, "output_tokens": 5, "total_tokens": 15}}})
+}
+
+/// A request's frames still to send, and whether it hangs once they are sent.
+type Stream = (std::collections::VecDeque<Vec<u8>>, bool);
+
+/// A model transport that answers each request with the next [`Reply`], recording request bodies
+/// and cancellations. A request beyond the script gets a closed stream.
+pub struct ScriptModel {
+    replies: std::sync::Mutex<std::collections::VecDeque<Reply>>,
+    streams: std::sync::Mutex<std::collections::HashMap<u64, Stream>>,
+    pub bodies: std::sync::Mutex<Vec<Value>>,
+    pub cancelled: std::sync::Mutex<Vec<u64>>,
+}
+
+impl ScriptModel {
+    pub fn new(replies: Vec<Reply>) -> Arc<ScriptModel> {
+        Arc::new(ScriptModel {
+            replies: std::sync::Mutex::new(replies.into()),
+            streams: Default::default(),
+            bodies: Default::default(),
+            cancelled: Default::default(),
+        })
+    }
+
+    pub fn bodies(&self) -> Vec<Value> {
+        self.bodies.lock().unwrap().clone()
+    }
+}
+
+impl ModelTransport for ScriptModel {
+    fn post(
+        &self,
+        request: spindle_core::ModelRequest,
+    ) -> BoxFut<'_, Result<spindle_core::ModelResponseHead, spindle_core::HostError>> {
+        self.bodies.lock().unwrap().push(serde_json::from_str(&request.body).unwrap_or(Value::Null));
+        let reply = self.replies.lock().unwrap().pop_front().unwrap_or(Reply::ends(Vec::new()));
+        let frames = reply
+            .events
+            .iter()
+            .map(|event| format!("event: {}\ndata: {event}\n\n", event["type"].as_str().unwrap_or("")).into_bytes())
+            .collect();
+        self.streams.lock().unwrap().insert(request.id, (frames, reply.hang));
+        boxed(async { Ok(spindle_core::ModelResponseHead { status: 200, headers: std::collections::BTreeMap::new() }) })
+    }
+
+    fn read(&self, id: u64) -> BoxFut<'_, Result<Option<Vec<u8>>, spindle_core::HostError>> {
+        let next = self.streams.lock().unwrap().get_mut(&id).map(|(frames, hang)| (frames.pop_front(), *hang));
+        boxed(async move {
+            match next {
+                Some((Some(frame), _)) => Ok(Some(frame)),
+                Some((None, true)) => futures::future::pending().await,
+                _ => Ok(None),
+            }
+        })
+    }
+
+    fn cancel(&self, id: u64) {
+        self.cancelled.lock().unwrap().push(id);
+    }
+}

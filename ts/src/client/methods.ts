@@ -13,6 +13,7 @@ import type { ThreadStartResponse } from '../generated/ThreadStartResponse.js';
 import type { ThreadUnarchiveResponse } from '../generated/ThreadUnarchiveResponse.js';
 import type { TurnInterruptResponse } from '../generated/TurnInterruptResponse.js';
 import type { TurnStartResponse } from '../generated/TurnStartResponse.js';
+import type { TurnSteerResponse } from '../generated/TurnSteerResponse.js';
 
 /** Every client request method the generated `ClientRequest` knows. */
 export type ClientMethod = ClientRequest['method'];
@@ -31,7 +32,9 @@ export interface ClientResults {
   'thread/archive': EmptyResponse;
   'thread/unarchive': ThreadUnarchiveResponse;
   'thread/delete': EmptyResponse;
+  'thread/compact/start': EmptyResponse;
   'turn/start': TurnStartResponse;
+  'turn/steer': TurnSteerResponse;
   'turn/interrupt': TurnInterruptResponse;
 }
 

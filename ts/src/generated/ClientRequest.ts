@@ -8,9 +8,10 @@ import type { ThreadResumeParams } from "./ThreadResumeParams.js";
 import type { ThreadStartParams } from "./ThreadStartParams.js";
 import type { TurnInterruptParams } from "./TurnInterruptParams.js";
 import type { TurnStartParams } from "./TurnStartParams.js";
+import type { TurnSteerParams } from "./TurnSteerParams.js";
 
 /**
  * A client request, keyed by its wire method. Dispatch is a deserialization step, as upstream:
  * an unknown method fails with serde's ``unknown variant `…`, expected one of …`` text.
  */
-export type ClientRequest = { "method": "initialize", "params": InitializeParams } | { "method": "thread/start", "params": ThreadStartParams } | { "method": "thread/resume", "params": ThreadResumeParams } | { "method": "thread/read", "params": ThreadReadParams } | { "method": "thread/loaded/list", "params": ThreadLoadedListParams } | { "method": "thread/archive", "params": ThreadIdParams } | { "method": "thread/unarchive", "params": ThreadIdParams } | { "method": "thread/delete", "params": ThreadIdParams } | { "method": "thread/name/set", "params": ThreadNameSetParams } | { "method": "turn/start", "params": TurnStartParams } | { "method": "turn/interrupt", "params": TurnInterruptParams };
+export type ClientRequest = { "method": "initialize", "params": InitializeParams } | { "method": "thread/start", "params": ThreadStartParams } | { "method": "thread/resume", "params": ThreadResumeParams } | { "method": "thread/read", "params": ThreadReadParams } | { "method": "thread/loaded/list", "params": ThreadLoadedListParams } | { "method": "thread/archive", "params": ThreadIdParams } | { "method": "thread/unarchive", "params": ThreadIdParams } | { "method": "thread/delete", "params": ThreadIdParams } | { "method": "thread/name/set", "params": ThreadNameSetParams } | { "method": "thread/compact/start", "params": ThreadIdParams } | { "method": "turn/start", "params": TurnStartParams } | { "method": "turn/steer", "params": TurnSteerParams } | { "method": "turn/interrupt", "params": TurnInterruptParams };

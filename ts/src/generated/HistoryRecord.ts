@@ -12,4 +12,8 @@ turn: Turn, } | { "type": "modelItems",
 /**
  * Raw Responses input items.
  */
+items: Array<unknown>, } | { "type": "compacted", 
+/**
+ * The model history from here on.
+ */
 items: Array<unknown>, };

@@ -1,4 +1,5 @@
-//! `turn/*` handlers: validate, then hand the turn to its thread's actor (PROTOCOL.md §4.14).
+//! Handlers that start or steer turns: validate, then hand the request to its thread's actor,
+//! which answers (PROTOCOL.md §4.11, §4.14–§4.16).
 
 use crate::engine::connection::Ctx;
 use crate::engine::outbox::Responder;
@@ -7,23 +8,39 @@ use crate::ids;
 use crate::protocol::error;
 use crate::protocol::item::UserInput;
 use crate::protocol::jsonrpc::RpcError;
-use crate::protocol::turn::{TurnInterruptParams, TurnStartParams};
+use crate::protocol::thread::ThreadIdParams;
+use crate::protocol::turn::{TurnInterruptParams, TurnStartParams, TurnSteerParams};
 
 /// Handles `turn/start`: the actor answers, then emits the turn's notifications.
-pub async fn start(ctx: &Ctx, params: TurnStartParams, responder: Responder) {
-    let request = match validate(ctx, params) {
-        Ok(request) => request,
+pub fn start(ctx: &Ctx, mut params: TurnStartParams, responder: Responder) {
+    let checked = ids::parse_thread_id(&params.thread_id).and_then(|thread_id| {
+        check_input(&params.input)?;
+        let turn_id = params.turn_id.as_deref().map(ids::parse_turn_id).transpose()?;
+        Ok((thread_id, turn_id))
+    });
+    let (thread_id, turn_id) = match checked {
+        Ok(checked) => checked,
         Err(error) => return responder.err(error),
     };
-    let (thread_id, request) = request;
-    let Some(handle) = ctx.shared.loaded_thread(&thread_id) else {
-        return responder.err(error::thread_not_found(&thread_id));
-    };
-    if let Err(ThreadCommand::StartTurn { responder, .. }) =
-        handle.send_or_return(ThreadCommand::StartTurn { request, responder })
+    params.thread_id = thread_id.clone();
+    let user_agent = ctx.outbox.session().map(|session| session.user_agent.clone()).unwrap_or_default();
+    let request = TurnRequest { params, turn_id, user_agent };
+    send(ctx, &thread_id, ThreadCommand::StartTurn { request, responder });
+}
+
+/// Handles `turn/steer` (PROTOCOL.md §4.15).
+pub fn steer(ctx: &Ctx, params: TurnSteerParams, responder: Responder) {
+    let thread_id = match ids::parse_thread_id(&params.thread_id).and_then(|id| check_input(&params.input).map(|()| id))
     {
-        responder.err(error::thread_not_found(&thread_id));
-    }
+        Ok(thread_id) => thread_id,
+        Err(error) => return responder.err(error),
+    };
+    let TurnSteerParams { input, expected_turn_id, client_user_message_id, .. } = params;
+    send(
+        ctx,
+        &thread_id,
+        ThreadCommand::Steer { input, client_id: client_user_message_id, expected_turn_id, responder },
+    );
 }
 
 /// Handles `turn/interrupt` (PROTOCOL.md §4.16): the actor answers once the turn has stopped.
@@ -32,27 +49,39 @@ pub fn interrupt(ctx: &Ctx, params: TurnInterruptParams, responder: Responder) {
         Ok(thread_id) => thread_id,
         Err(error) => return responder.err(error),
     };
-    let Some(handle) = ctx.shared.loaded_thread(&thread_id) else {
-        return responder.err(error::thread_not_found(&thread_id));
+    send(ctx, &thread_id, ThreadCommand::Interrupt { turn_id: params.turn_id, responder });
+}
+
+/// Handles `thread/compact/start` (PROTOCOL.md §4.11): a compaction turn on a loaded thread.
+pub fn compact(ctx: &Ctx, params: ThreadIdParams, responder: Responder) {
+    let thread_id = match ids::parse_thread_id(&params.thread_id) {
+        Ok(thread_id) => thread_id,
+        Err(error) => return responder.err(error),
     };
-    if let Err(ThreadCommand::Interrupt { responder, .. }) =
-        handle.send_or_return(ThreadCommand::Interrupt { turn_id: params.turn_id, responder })
-    {
-        responder.err(error::thread_not_found(&thread_id));
+    send(ctx, &thread_id, ThreadCommand::Compact { responder });
+}
+
+/// Hands a request to a loaded thread's actor; turn requests on other threads fail with
+/// `thread not found` (PROTOCOL.md §1.3).
+fn send(ctx: &Ctx, thread_id: &str, command: ThreadCommand) {
+    match ctx.shared.loaded_thread(thread_id) {
+        Some(handle) => handle.send_request(thread_id, command),
+        None => {
+            if let Some(responder) = command.into_responder() {
+                responder.err(error::thread_not_found(thread_id));
+            }
+        }
     }
 }
 
-fn validate(ctx: &Ctx, mut params: TurnStartParams) -> Result<(String, TurnRequest), RpcError> {
-    let thread_id = ids::parse_thread_id(&params.thread_id)?;
-    params.thread_id = thread_id.clone();
-    let turn_id = params.turn_id.as_deref().map(ids::parse_turn_id).transpose()?;
-    for part in &params.input {
+/// Input the core cannot send: only inline `data:` image URLs are supported.
+fn check_input(input: &[UserInput]) -> Result<(), RpcError> {
+    for part in input {
         if let UserInput::Image { url, .. } = part
             && !url.starts_with("data:")
         {
             return Err(error::remote_image_url());
         }
     }
-    let user_agent = ctx.outbox.session().map(|session| session.user_agent.clone()).unwrap_or_default();
-    Ok((thread_id, TurnRequest { params, turn_id, user_agent }))
+    Ok(())
 }

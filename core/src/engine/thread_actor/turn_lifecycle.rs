@@ -1,0 +1,360 @@
+//! A turn from start to end: `turn/start` (and start-or-steer), `turn/steer`, the model request,
+//! and the three ways a turn ends — completed, failed, interrupted (PROTOCOL.md §4.14–§4.16, §7).
+
+use serde_json::Value;
+use tokio::sync::oneshot;
+
+use super::{ActiveTurn, LoadedThread, TurnKind, TurnRequest, seconds};
+use crate::engine::outbox::Responder;
+use crate::engine::turn_runner::{self, ModelCall};
+use crate::host::{ModelRequest, boxed};
+use crate::ids;
+use crate::model::compaction;
+use crate::model::request::{self, RequestContext};
+use crate::protocol::ServerNotification;
+use crate::protocol::error;
+use crate::protocol::item::{ItemCompletedNotification, ItemDetails, ItemStartedNotification, ThreadItem, UserInput};
+use crate::protocol::thread::ThreadStatus;
+use crate::protocol::turn::{
+    ErrorNotification, Turn, TurnError, TurnInterruptResponse, TurnItemsView, TurnNotification, TurnStartResponse,
+    TurnStatus, TurnSteerResponse,
+};
+use crate::store::HistoryRecord;
+
+impl LoadedThread {
+    /// Handles `turn/start` on this thread (PROTOCOL.md §4.14, §7.1). On a busy thread the input
+    /// goes into the active turn instead, as 0.169 does (start-or-steer, §7.8).
+    pub(super) fn start_turn(&mut self, request: TurnRequest, responder: Responder) {
+        let thread_id = self.stored.thread.id.clone();
+        if let Some(active) = &self.active {
+            if let Some(turn_id) = &request.turn_id {
+                // Steering would silently drop the caller's id (PROTOCOL.md §5).
+                return responder.err(error::turn_start_while_active(turn_id, &thread_id, &active.turn.id));
+            }
+            if matches!(active.kind, TurnKind::Compaction { .. }) {
+                return responder.err(error::thread_compacting(&thread_id));
+            }
+            // The answer names the active turn as `turn/start` answers a new one: not started yet.
+            let mut turn = active.turn.clone();
+            turn.started_at = None;
+            responder.ok(TurnStartResponse { turn });
+            let params = request.params;
+            return self.steer_active(&params.input, params.client_user_message_id);
+        }
+        let now_ms = self.shared.now_ms();
+        let turn_id = match request.turn_id {
+            Some(turn_id) if self.turns.iter().any(|turn| turn.id == turn_id) => {
+                return responder.err(error::turn_id_exists(&thread_id, &turn_id));
+            }
+            Some(turn_id) => turn_id,
+            None => ids::new_id(now_ms),
+        };
+        let params = request.params;
+        // Overrides stick for later turns (PROTOCOL.md §4.14).
+        if let Some(model) = &params.model {
+            self.stored.thread.model = Some(model.clone());
+        }
+        if let Some(effort) = &params.effort {
+            self.stored.thread.reasoning_effort = Some(effort.clone());
+        }
+        if let Some(summary) = &params.summary {
+            self.stored.settings.summary = Some(summary.clone());
+        }
+        if let Some(cwd) = &params.cwd {
+            self.stored.thread.cwd = cwd.clone();
+        }
+        let turn = new_turn(turn_id);
+        responder.ok(TurnStartResponse { turn: turn.clone() });
+        let mut active = self.begin_turn(turn, TurnKind::Regular, request.user_agent);
+        if self.history.is_empty() {
+            // The first request of a thread opens with its instructions; they stay in the history.
+            let settings = &self.stored.settings;
+            for text in [&settings.base_instructions, &settings.developer_instructions].into_iter().flatten() {
+                active.new_history.push(request::developer_message(&ids::new_id(now_ms), text));
+            }
+        }
+        if !params.input.is_empty() {
+            self.add_user_message(&mut active, &params.input, params.client_user_message_id.clone());
+        }
+        self.active = Some(active);
+        self.request_model();
+    }
+
+    /// Enters a turn: `active` status, then `turn/started` (PROTOCOL.md §7 rule 3).
+    pub(super) fn begin_turn(&mut self, mut turn: Turn, kind: TurnKind, user_agent: String) -> ActiveTurn {
+        let now_ms = self.shared.now_ms();
+        self.set_status(ThreadStatus::Active { active_flags: Vec::new() });
+        turn.started_at = Some(seconds(now_ms));
+        self.emit(ServerNotification::TurnStarted(TurnNotification {
+            thread_id: self.stored.thread.id.clone(),
+            turn: turn.clone(),
+        }));
+        ActiveTurn {
+            turn,
+            kind,
+            started_at_ms: now_ms,
+            user_agent,
+            items: Vec::new(),
+            open_items: Vec::new(),
+            new_history: Vec::new(),
+            request_id: 0,
+            cancel: None,
+        }
+    }
+
+    /// Handles `turn/steer` (PROTOCOL.md §4.15): answers with the active turn id, then steers.
+    pub(super) fn steer(
+        &mut self,
+        input: Vec<UserInput>,
+        client_id: Option<String>,
+        expected_turn_id: String,
+        responder: Responder,
+    ) {
+        let Some(active) = &self.active else {
+            return responder.err(error::no_active_turn_to_steer());
+        };
+        if ids::parse_turn_id(&expected_turn_id).ok().as_deref() != Some(active.turn.id.as_str()) {
+            return responder.err(error::steer_turn_mismatch(&expected_turn_id, &active.turn.id));
+        }
+        if matches!(active.kind, TurnKind::Compaction { .. }) {
+            return responder.err(error::thread_compacting(&self.stored.thread.id));
+        }
+        if input.is_empty() {
+            return responder.err(error::empty_steer_input());
+        }
+        responder.ok(TurnSteerResponse { turn_id: active.turn.id.clone() });
+        self.steer_active(&input, client_id);
+    }
+
+    /// Adds input to the active turn (PROTOCOL.md §7.8): the in-flight response is abandoned —
+    /// its unfinished items never complete and stay out of the history — the input becomes a
+    /// user message of this turn, and a new model request carries it.
+    fn steer_active(&mut self, input: &[UserInput], client_id: Option<String>) {
+        let Some(mut active) = self.active.take() else {
+            return;
+        };
+        drop(active.cancel.take());
+        active.open_items.clear();
+        if !input.is_empty() {
+            self.add_user_message(&mut active, input, client_id);
+        }
+        self.active = Some(active);
+        self.request_model();
+    }
+
+    /// Emits the user message item of a turn and records it for the model.
+    fn add_user_message(&mut self, active: &mut ActiveTurn, input: &[UserInput], client_id: Option<String>) {
+        let now_ms = self.shared.now_ms();
+        let id = ids::new_id(now_ms);
+        let item = ThreadItem {
+            id: id.clone(),
+            details: ItemDetails::UserMessage { client_id, content: input.to_vec() },
+            started_at_ms: Some(now_ms),
+            completed_at_ms: None,
+        };
+        self.emit_item_started(active, &item);
+        self.emit_item_completed(active, item);
+        if self.stored.thread.preview.is_empty() {
+            let text: Vec<&str> = input
+                .iter()
+                .filter_map(|part| match part {
+                    UserInput::Text { text, .. } => Some(text.as_str()),
+                    UserInput::Image { .. } => None,
+                })
+                .collect();
+            self.stored.thread.preview = text.join("\n");
+        }
+        active.new_history.push(request::user_message(&ids::new_id(now_ms), input));
+    }
+
+    /// `item/started` for an item of the active turn.
+    pub(super) fn emit_item_started(&self, active: &ActiveTurn, item: &ThreadItem) {
+        let now_ms = self.shared.now_ms();
+        self.emit(ServerNotification::ItemStarted(ItemStartedNotification {
+            item: item.clone(),
+            thread_id: self.stored.thread.id.clone(),
+            turn_id: active.turn.id.clone(),
+            started_at_ms: item.started_at_ms.unwrap_or(now_ms),
+        }));
+    }
+
+    /// Stamps an item finished, sends `item/completed`, and keeps it in the turn.
+    pub(super) fn emit_item_completed(&self, active: &mut ActiveTurn, mut item: ThreadItem) {
+        let now_ms = self.shared.now_ms();
+        item.completed_at_ms = Some(now_ms);
+        self.emit(ServerNotification::ItemCompleted(ItemCompletedNotification {
+            item: item.clone(),
+            thread_id: self.stored.thread.id.clone(),
+            turn_id: active.turn.id.clone(),
+            content_token_count: None,
+            completed_at_ms: now_ms,
+        }));
+        active.items.push(item);
+    }
+
+    /// Starts a model request of the active turn over the history so far, replacing (and so
+    /// cancelling) any request still running.
+    pub(super) fn request_model(&mut self) {
+        let (cancel, cancelled) = oneshot::channel();
+        let request_id = self.shared.next_id();
+        let Some(active) = &self.active else { return };
+        let thread = &self.stored.thread;
+        let model = thread.model.clone().unwrap_or_else(|| self.shared.options.model.clone());
+        let originator = thread.originator.clone().unwrap_or_default();
+        let compaction = matches!(active.kind, TurnKind::Compaction { .. });
+        let context = RequestContext {
+            thread_id: &thread.id,
+            model: &model,
+            effort: thread.reasoning_effort.as_deref(),
+            summary: self.stored.settings.summary.as_deref(),
+            originator: &originator,
+            user_agent: &active.user_agent,
+            parallel_tool_calls: !compaction,
+        };
+        let mut input: Vec<Value> = self.history.iter().chain(&active.new_history).cloned().collect();
+        if compaction {
+            input.push(compaction::compaction_prompt());
+        }
+        let body = request::body(&context, &input, &[]);
+        let request = ModelRequest {
+            id: request_id,
+            path: "/responses".into(),
+            headers: request::headers(&context),
+            body: body.to_string(),
+        };
+        let call =
+            ModelCall { transport: self.shared.transport.clone(), request, actor: self.tx.clone(), cancel: cancelled };
+        if let Some(active) = self.active.as_mut() {
+            active.request_id = request_id;
+            // Replacing the handle drops the previous one, which stops that request.
+            active.cancel = Some(cancel);
+        }
+        self.shared.spawn.spawn(boxed(turn_runner::run(call)));
+    }
+
+    /// Ends the active turn as completed: persist, then `idle` and `turn/completed` (PROTOCOL.md §7.1).
+    pub(super) async fn complete_turn(&mut self) {
+        let Some(mut active) = self.active.take() else {
+            return;
+        };
+        let now_ms = self.shared.now_ms();
+        let full = ended(&mut active, TurnStatus::Completed, now_ms);
+        let history = HistoryRecord::ModelItems { items: active.new_history.clone() };
+        if let Err(error) = self.persist(history, &full, now_ms).await {
+            return self.finish_failed(active, error).await;
+        }
+        self.history.append(&mut active.new_history);
+        self.turns.push(full);
+        self.set_status(ThreadStatus::Idle);
+        let mut summary = active.turn;
+        summary.items = active.items.into_iter().filter(ThreadItem::is_agent_message).collect();
+        summary.items_view = TurnItemsView::Summary;
+        self.emit(ServerNotification::TurnCompleted(TurnNotification {
+            thread_id: self.stored.thread.id.clone(),
+            turn: summary,
+        }));
+    }
+
+    /// Ends the active turn as failed (PROTOCOL.md §7.6).
+    pub(super) async fn fail_turn(&mut self, error: TurnError) {
+        let Some(active) = self.active.take() else {
+            return;
+        };
+        self.finish_failed(active, error).await;
+    }
+
+    pub(super) async fn finish_failed(&mut self, mut active: ActiveTurn, error: TurnError) {
+        let now_ms = self.shared.now_ms();
+        active.turn.error = Some(error.clone());
+        let mut full = ended(&mut active, TurnStatus::Failed, now_ms);
+        // A failed turn keeps its user message in history; the partial output is not replayed (§8.3).
+        full.items.retain(|item| !item.is_agent_message());
+        active.new_history.retain(|item| item.get("role").and_then(Value::as_str) != Some("assistant"));
+        // A store failure here is already being reported as this turn's error.
+        let _ = self.persist(HistoryRecord::ModelItems { items: active.new_history.clone() }, &full, now_ms).await;
+        self.history.append(&mut active.new_history);
+        self.turns.push(full);
+        let thread_id = self.stored.thread.id.clone();
+        self.set_status(ThreadStatus::SystemError);
+        self.emit(ServerNotification::Error(ErrorNotification {
+            error,
+            will_retry: false,
+            thread_id: thread_id.clone(),
+            turn_id: active.turn.id.clone(),
+        }));
+        self.emit(ServerNotification::TurnCompleted(TurnNotification { thread_id, turn: active.turn }));
+    }
+
+    /// Handles `turn/interrupt` (PROTOCOL.md §4.16, §7.4): stops the model request, keeps what
+    /// finished, drops the partial message, answers `{}`, then `idle` and `turn/completed`.
+    pub(super) async fn interrupt(&mut self, turn_id: String, responder: Responder) {
+        let Some(active) = &self.active else {
+            return responder.err(error::no_active_turn_to_interrupt());
+        };
+        if ids::parse_turn_id(&turn_id).ok().as_deref() != Some(active.turn.id.as_str()) {
+            return responder.err(error::interrupt_turn_mismatch(&turn_id, &active.turn.id));
+        }
+        let Some((turn, saved)) = self.abort_active().await else {
+            return responder.err(error::no_active_turn_to_interrupt());
+        };
+        match saved {
+            Ok(()) => responder.ok(TurnInterruptResponse {}),
+            Err(error) => responder.err(error::internal_error(error.message)),
+        }
+        self.finish_interrupted(turn);
+    }
+
+    /// Stops the active turn and records it as interrupted. The caller answers whoever asked,
+    /// then calls [`Self::finish_interrupted`] with the returned turn.
+    pub(super) async fn abort_active(&mut self) -> Option<(Turn, Result<(), TurnError>)> {
+        let mut active = self.active.take()?;
+        // Dropping the cancel handle makes the runner abort the HTTP request right away.
+        drop(active.cancel.take());
+        let now_ms = self.shared.now_ms();
+        let full = ended(&mut active, TurnStatus::Interrupted, now_ms);
+        if matches!(active.kind, TurnKind::Regular) {
+            active.new_history.push(request::turn_aborted(&ids::new_id(now_ms)));
+        }
+        let saved = self.persist(HistoryRecord::ModelItems { items: active.new_history.clone() }, &full, now_ms).await;
+        self.history.append(&mut active.new_history);
+        self.turns.push(full);
+        Some((active.turn, saved))
+    }
+
+    /// `idle` and `turn/completed` for the turn [`Self::abort_active`] stopped.
+    pub(super) fn finish_interrupted(&mut self, mut turn: Turn) {
+        self.set_status(ThreadStatus::Idle);
+        turn.items = Vec::new();
+        turn.items_view = TurnItemsView::NotLoaded;
+        self.emit(ServerNotification::TurnCompleted(TurnNotification {
+            thread_id: self.stored.thread.id.clone(),
+            turn,
+        }));
+    }
+}
+
+/// A turn as `turn/start` announces it: in progress, no items yet, not started.
+pub(super) fn new_turn(turn_id: String) -> Turn {
+    Turn {
+        id: turn_id.clone(),
+        root_turn_id: Some(turn_id),
+        items: Vec::new(),
+        items_view: TurnItemsView::NotLoaded,
+        status: TurnStatus::InProgress,
+        error: None,
+        started_at: None,
+        completed_at: None,
+        duration_ms: None,
+    }
+}
+
+/// Stamps the end of a turn and returns it as history keeps it: every finished item, view `full`.
+pub(super) fn ended(active: &mut ActiveTurn, status: TurnStatus, now_ms: i64) -> Turn {
+    active.turn.status = status;
+    active.turn.completed_at = Some(seconds(now_ms));
+    active.turn.duration_ms = Some(now_ms.saturating_sub(active.started_at_ms));
+    let mut full = active.turn.clone();
+    full.items = active.items.clone();
+    full.items_view = TurnItemsView::Full;
+    full
+}
