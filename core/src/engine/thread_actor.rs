@@ -162,6 +162,8 @@ struct ActiveTurn {
     open_items: Vec<ThreadItem>,
     /// Model-visible items this turn adds to the history.
     new_history: Vec<Value>,
+    /// `turn/start.outputSchema`: applies to this turn only (PROTOCOL.md §4.14).
+    output_schema: Option<Value>,
     /// The current model request; events of any other request are stale.
     request_id: u64,
     /// Dropping it stops the current model request.

@@ -23,6 +23,8 @@ pub struct RequestContext<'a> {
     pub user_agent: &'a str,
     /// False for compaction requests, as 0.169 sends them (PROTOCOL.md §8.6).
     pub parallel_tool_calls: bool,
+    /// `turn/start.outputSchema` of the running turn: the final answer must match it.
+    pub output_schema: Option<&'a Value>,
 }
 
 /// A developer message carrying instructions; `id` is `msg_<uuid>` as 0.169 writes it.
@@ -67,7 +69,7 @@ pub fn body(context: &RequestContext<'_>, input: &[Value], tools: &[Value]) -> V
         reasoning.insert("effort".into(), Value::String(effort.into()));
     }
     reasoning.insert("summary".into(), Value::String(context.summary.unwrap_or("auto").into()));
-    json!({
+    let mut body = json!({
         "model": context.model,
         "stream": true,
         "input": input,
@@ -78,7 +80,15 @@ pub fn body(context: &RequestContext<'_>, input: &[Value], tools: &[Value]) -> V
         "store": false,
         "include": ["reasoning.encrypted_content"],
         "prompt_cache_key": context.thread_id,
-    })
+    });
+    if let (Some(schema), Some(body)) = (context.output_schema, body.as_object_mut()) {
+        // The Responses API's structured output, named and strict as codex sends it.
+        body.insert(
+            "text".into(),
+            json!({"format": {"type": "json_schema", "strict": true, "schema": schema, "name": "codex_output_schema"}}),
+        );
+    }
+    body
 }
 
 /// The headers core sends; the transport adds `authorization` (PROTOCOL.md §8.1).
@@ -111,6 +121,7 @@ mod tests {
             originator: "o",
             user_agent: "ua",
             parallel_tool_calls: true,
+            output_schema: None,
         };
         let input = vec![
             developer_message("a", "be terse"),

@@ -91,3 +91,51 @@ fn turn_start_honours_a_caller_turn_id_and_rejects_its_reuse() {
         json!(format!("turn id already exists in thread {thread_id}: {}", turn_id.to_lowercase()))
     );
 }
+
+#[test]
+fn turn_start_overrides_stick_for_later_turns_and_a_restart_but_the_output_schema_does_not() {
+    let store = std::sync::Arc::new(spindle_core::store::memory::MemoryThreadStore::new());
+    let model = crate::support::RecordingModel::new();
+    let first = engine(Some(model.clone()), Some(store.clone()));
+    let mut client = Client::initialized(&first);
+    let thread_id = started_thread(&mut client);
+    let schema = json!({"type": "object", "properties": {"answer": {"type": "string"}}, "required": ["answer"]});
+    client.request(
+        "turn/start",
+        json!({"threadId": thread_id, "input": [{"type": "text", "text": "one"}], "model": "other-model",
+               "effort": "high", "summary": "detailed", "cwd": "/elsewhere", "outputSchema": schema}),
+    );
+    client.until(is("turn/completed"));
+    client.request("turn/start", json!({"threadId": thread_id, "input": [{"type": "text", "text": "two"}]}));
+    client.until(is("turn/completed"));
+
+    let bodies = model.bodies.lock().unwrap().clone();
+    for body in &bodies {
+        assert_eq!(body["model"], json!("other-model"));
+        assert_eq!(body["reasoning"], json!({"effort": "high", "summary": "detailed"}));
+    }
+    assert_eq!(
+        bodies[0]["text"]["format"],
+        json!({"type": "json_schema", "strict": true, "schema": schema, "name": "codex_output_schema"})
+    );
+    assert_eq!(bodies[1].get("text"), None, "outputSchema applies to its own turn only");
+    let read = client.request("thread/read", json!({"threadId": thread_id}));
+    let thread = &read["result"]["thread"];
+    assert_eq!(
+        (thread["model"].clone(), thread["reasoningEffort"].clone(), thread["cwd"].clone()),
+        (json!("other-model"), json!("high"), json!("/elsewhere"))
+    );
+
+    // A restarted engine over the same store resumes with the overrides still in force.
+    let second_model = crate::support::RecordingModel::new();
+    let second = engine(Some(second_model.clone()), Some(store));
+    let mut resumed = Client::initialized(&second);
+    resumed.send(json!({"id": "r", "method": "thread/resume", "params": {"threadId": thread_id}}));
+    let answer = resumed.until(|m| m["id"] == "r").pop().unwrap();
+    assert_eq!(answer["result"]["model"], json!("other-model"));
+    resumed.request("turn/start", json!({"threadId": thread_id, "input": [{"type": "text", "text": "three"}]}));
+    resumed.until(is("turn/completed"));
+    let body = second_model.bodies.lock().unwrap()[0].clone();
+    assert_eq!(body["model"], json!("other-model"));
+    assert_eq!(body["reasoning"], json!({"effort": "high", "summary": "detailed"}));
+}

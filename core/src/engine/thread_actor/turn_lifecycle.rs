@@ -66,6 +66,7 @@ impl LoadedThread {
         let turn = new_turn(turn_id);
         responder.ok(TurnStartResponse { turn: turn.clone() });
         let mut active = self.begin_turn(turn, TurnKind::Regular, request.user_agent);
+        active.output_schema = params.output_schema.clone();
         if self.history.is_empty() {
             // The first request of a thread opens with its instructions; they stay in the history.
             let settings = &self.stored.settings;
@@ -97,6 +98,7 @@ impl LoadedThread {
             items: Vec::new(),
             open_items: Vec::new(),
             new_history: Vec::new(),
+            output_schema: None,
             request_id: 0,
             cancel: None,
         }
@@ -210,6 +212,7 @@ impl LoadedThread {
             originator: &originator,
             user_agent: &active.user_agent,
             parallel_tool_calls: !compaction,
+            output_schema: active.output_schema.as_ref(),
         };
         let mut input: Vec<Value> = self.history.iter().chain(&active.new_history).cloned().collect();
         if compaction {
