@@ -132,11 +132,6 @@ pub fn empty_thread_name() -> RpcError {
     invalid_request("thread name must not be empty")
 }
 
-/// Input the core does not support (PROTOCOL.md §3.6).
-pub fn unsupported_input(detail: impl std::fmt::Display) -> RpcError {
-    invalid_request(detail.to_string())
-}
-
 /// A data-less remote image URL (0.169 probe).
 pub fn remote_image_url() -> RpcError {
     invalid_request("remote image URLs are not supported; use an inline data URL instead")

@@ -1,3 +1,4 @@
+mod error_rows;
 mod initialize;
 mod no_panic;
 mod reasoning;
