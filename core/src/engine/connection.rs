@@ -95,9 +95,9 @@ async fn handle(ctx: &Ctx, text: &str) {
         None => {}
         // `initialized` is not required and unknown notifications are ignored (PROTOCOL.md §2).
         Some(Incoming::Notification { .. }) => {}
-        // TODO(#4): answers to `item/tool/call`. Until then no server request is pending, and a
-        // response matching no pending request is ignored (PROTOCOL.md §1.2).
-        Some(Incoming::Response { .. }) | Some(Incoming::ErrorResponse { .. }) => {}
+        // Answers to server requests (`item/tool/call`) go to whoever waits for them.
+        Some(Incoming::Response { id, result }) => ctx.outbox.answer(&id, Ok(result)),
+        Some(Incoming::ErrorResponse { id, error }) => ctx.outbox.answer(&id, Err(error)),
         Some(Incoming::Request { id, method, params }) => {
             let responder = Responder { outbox: ctx.outbox.clone(), id };
             if let Err(error) = admit(ctx, &method) {

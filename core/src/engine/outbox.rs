@@ -1,15 +1,17 @@
 //! A connection's outgoing side: its client session after `initialize`, and the one ordered path
 //! by which responses and notifications reach the host's `onMessage`.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use serde::Serialize;
+use serde_json::Value;
+use tokio::sync::oneshot;
 
 use super::connection::OnMessage;
 use crate::protocol::initialize::ClientInfo;
-use crate::protocol::jsonrpc::{RequestId, RpcError, encode_error, encode_response};
+use crate::protocol::jsonrpc::{RequestId, RpcError, encode_error, encode_response, encode_server_request};
 use crate::protocol::{ServerNotification, error};
 
 /// What `initialize` established for a connection.
@@ -26,9 +28,14 @@ pub(crate) struct Outbox {
     on_message: OnMessage,
     session: OnceLock<ClientSession>,
     closed: AtomicBool,
-    #[allow(dead_code)] // TODO(#4): `item/tool/call` ids count from 0 per connection.
+    /// Server→client request ids count from 0 per connection (PROTOCOL.md §1.2).
     next_server_request_id: AtomicI64,
+    /// Server requests waiting for the client's answer, by id.
+    pending: Mutex<HashMap<i64, oneshot::Sender<ClientAnswer>>>,
 }
+
+/// The client's answer to a server request: its `result`, or its `error` object.
+pub(crate) type ClientAnswer = Result<Value, Value>;
 
 impl Outbox {
     pub fn new(id: u64, on_message: OnMessage) -> Outbox {
@@ -38,6 +45,7 @@ impl Outbox {
             session: OnceLock::new(),
             closed: AtomicBool::new(false),
             next_server_request_id: AtomicI64::new(0),
+            pending: Mutex::new(HashMap::new()),
         }
     }
 
@@ -53,6 +61,8 @@ impl Outbox {
 
     pub fn close(&self) {
         self.closed.store(true, Ordering::Release);
+        // Whoever waits for this client's answers learns that none will come.
+        self.pending.lock().unwrap_or_else(|poison| poison.into_inner()).clear();
     }
 
     pub fn is_closed(&self) -> bool {
@@ -72,6 +82,31 @@ impl Outbox {
             return;
         }
         self.deliver(text.to_owned());
+    }
+
+    /// Sends a server request; the receiver gets the client's answer, or is dropped if the
+    /// request is forgotten or the connection closes first.
+    pub fn request(&self, method: &str, params: Value) -> (i64, oneshot::Receiver<ClientAnswer>) {
+        let id = self.next_server_request_id.fetch_add(1, Ordering::Relaxed);
+        let (tx, rx) = oneshot::channel();
+        self.pending.lock().unwrap_or_else(|poison| poison.into_inner()).insert(id, tx);
+        self.deliver(encode_server_request(id, method, params));
+        (id, rx)
+    }
+
+    /// Hands the client's answer to whoever waits for it. An answer matching no pending request
+    /// (unknown, string or already answered id) is ignored, as 0.169 does (PROTOCOL.md §1.2).
+    pub fn answer(&self, id: &RequestId, answer: ClientAnswer) {
+        let RequestId::Integer(id) = id else { return };
+        let waiter = self.pending.lock().unwrap_or_else(|poison| poison.into_inner()).remove(id);
+        if let Some(waiter) = waiter {
+            let _ = waiter.send(answer);
+        }
+    }
+
+    /// Stops waiting for server request `id`: a late answer is then ignored.
+    pub fn forget(&self, id: i64) {
+        self.pending.lock().unwrap_or_else(|poison| poison.into_inner()).remove(&id);
     }
 
     /// Encodes and sends one notification.

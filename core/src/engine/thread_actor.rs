@@ -9,15 +9,17 @@
 
 mod compaction;
 mod model_output;
+mod tool_calls;
 mod turn_lifecycle;
 
+use std::collections::VecDeque;
 use std::sync::Arc;
 
 use serde_json::Value;
 use tokio::sync::{mpsc, oneshot};
 
 use super::EngineShared;
-use super::outbox::{Outbox, Responder, broadcast, with_requester};
+use super::outbox::{ClientAnswer, Outbox, Responder, broadcast, with_requester};
 use super::turn_runner::RunnerEvent;
 use crate::host::boxed;
 use crate::protocol::ServerNotification;
@@ -50,6 +52,8 @@ pub(crate) enum ThreadCommand {
     Compact { responder: Responder },
     /// An event from model request `request_id` (events of an abandoned request are stale).
     Model { request_id: u64, event: RunnerEvent },
+    /// The client's answer to tool call `call_id`; `None` when no answer can come any more.
+    ToolAnswer { call_id: String, answer: Option<ClientAnswer> },
 }
 
 impl ThreadCommand {
@@ -64,7 +68,8 @@ impl ThreadCommand {
             ThreadCommand::Subscribe(_)
             | ThreadCommand::Unload { .. }
             | ThreadCommand::Read { .. }
-            | ThreadCommand::Model { .. } => None,
+            | ThreadCommand::Model { .. }
+            | ThreadCommand::ToolAnswer { .. } => None,
         }
     }
 }
@@ -162,6 +167,16 @@ struct ActiveTurn {
     open_items: Vec<ThreadItem>,
     /// Model-visible items this turn adds to the history.
     new_history: Vec<Value>,
+    /// The connection that started the turn: it is asked to run host tools.
+    owner: Option<Arc<Outbox>>,
+    /// A host tool call waiting for its answer.
+    pending_call: Option<tool_calls::PendingCall>,
+    /// Model events that arrived while a tool call waited, in stream order.
+    held_events: VecDeque<RunnerEvent>,
+    /// `function_call_output` items of the current response, sent after all its calls (§8.4).
+    tool_outputs: Vec<Value>,
+    /// The current response made tool calls, so the turn continues with another request.
+    follow_up: bool,
     /// `turn/start.outputSchema`: applies to this turn only (PROTOCOL.md §4.14).
     output_schema: Option<Value>,
     /// The current model request; events of any other request are stale.
@@ -211,12 +226,14 @@ impl LoadedThread {
                 ThreadCommand::Read { include_turns, reply } => {
                     let _ = reply.send(self.snapshot(include_turns));
                 }
-                ThreadCommand::Model { request_id, event } => {
+                ThreadCommand::Model { request_id, event } => match self.active.as_mut() {
                     // Events of a request the turn abandoned (steer) or of a turn that ended are stale.
-                    if self.active.as_ref().is_some_and(|active| active.request_id == request_id) {
-                        self.model_event(event).await;
-                    }
-                }
+                    Some(active) if active.request_id != request_id => {}
+                    None => {}
+                    Some(active) if active.pending_call.is_some() => active.held_events.push_back(event),
+                    Some(_) => self.model_event(event).await,
+                },
+                ThreadCommand::ToolAnswer { call_id, answer } => self.tool_answer(call_id, answer).await,
             }
             self.subscribers.retain(|outbox| !outbox.is_closed());
         }

@@ -7,3 +7,4 @@ pub mod failure;
 pub mod request;
 pub mod scripted;
 pub mod sse;
+pub mod tools;

@@ -4,6 +4,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use ts_rs::TS;
 
+use super::tool::{DynamicToolCallOutputContentItem, DynamicToolCallStatus};
+
 /// Byte span inside a text input.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[ts(export)]
@@ -88,6 +90,25 @@ pub enum ItemDetails {
         summary: Vec<String>,
         /// Raw reasoning text parts.
         content: Vec<String>,
+    },
+    /// A call of a host tool (PROTOCOL.md §7.5); the id is the model's `call_id`.
+    DynamicToolCall {
+        /// The tool's namespace, if any.
+        namespace: Option<String>,
+        /// The tool name.
+        tool: String,
+        /// The parsed arguments.
+        #[ts(type = "unknown")]
+        arguments: Value,
+        /// Where the call stands.
+        status: DynamicToolCallStatus,
+        /// The client's output, once answered.
+        content_items: Option<Vec<DynamicToolCallOutputContentItem>>,
+        /// The client's verdict, once answered.
+        success: Option<bool>,
+        /// From the request to the answer.
+        #[ts(type = "number | null")]
+        duration_ms: Option<i64>,
     },
     /// Marks a compaction of the thread's history.
     ContextCompaction {},

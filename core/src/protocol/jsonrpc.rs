@@ -120,11 +120,12 @@ pub fn encode_notification(method: &str, params: Value, emitted_at_ms: i64) -> S
     Value::Object(object).to_string()
 }
 
-/// Encodes `{"id":…,"method":…,"params":…}` for a server→client request such as `item/tool/call`.
+/// Encodes `{"method":…,"id":…,"params":…}` (0.169's key order, transcript 05) for a
+/// server→client request such as `item/tool/call`.
 pub fn encode_server_request(id: i64, method: &str, params: Value) -> String {
     let mut object = Map::new();
-    object.insert("id".into(), Value::from(id));
     object.insert("method".into(), Value::String(method.into()));
+    object.insert("id".into(), Value::from(id));
     object.insert("params".into(), params);
     Value::Object(object).to_string()
 }

@@ -6,6 +6,7 @@ pub mod initialize;
 pub mod item;
 pub mod jsonrpc;
 pub mod thread;
+pub mod tool;
 pub mod turn;
 
 use serde::{Deserialize, Serialize};

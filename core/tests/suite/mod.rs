@@ -1,3 +1,4 @@
+mod dynamic_tools;
 mod error_rows;
 mod initialize;
 mod no_panic;

@@ -1,78 +1,19 @@
 //! `turn/interrupt` (PROTOCOL.md §4.16, §7.4, transcript 04).
 
-use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex};
-
 use pretty_assertions::assert_eq;
 use serde_json::{Value, json};
-use spindle_core::host::{BoxFut, HostError, ModelRequest, ModelResponseHead, ModelTransport, boxed};
 
-use crate::support::{Client, engine, is, methods};
-
-/// The first request streams "one two " and then hangs until cancelled; later ones answer "done".
-#[derive(Default)]
-struct SlowModel {
-    bodies: Mutex<Vec<Value>>,
-    sent: Mutex<BTreeMap<u64, usize>>,
-    cancelled: Mutex<Vec<u64>>,
-}
-
-fn frame(event: Value) -> Vec<u8> {
-    format!("event: {}\ndata: {event}\n\n", event["type"].as_str().unwrap_or("")).into_bytes()
-}
-
-impl SlowModel {
-    fn chunks(first: bool) -> Vec<Vec<u8>> {
-        let id = if first { "msg_slow" } else { "msg_done" };
-        let added = json!({"type": "response.output_item.added", "item": {"type": "message", "id": id, "content": []}});
-        let delta = |text: &str| json!({"type": "response.output_text.delta", "item_id": id, "delta": text});
-        if first {
-            return vec![frame(added), frame(delta("one ")), frame(delta("two "))];
-        }
-        let done = json!({"type": "response.output_item.done",
-            "item": {"type": "message", "id": id, "content": [{"type": "output_text", "text": "done"}]}});
-        vec![
-            frame(added),
-            frame(delta("done")),
-            frame(done),
-            frame(json!({"type": "response.completed", "response": {}})),
-        ]
-    }
-}
-
-impl ModelTransport for SlowModel {
-    fn post(&self, request: ModelRequest) -> BoxFut<'_, Result<ModelResponseHead, HostError>> {
-        self.bodies.lock().unwrap().push(serde_json::from_str(&request.body).unwrap());
-        self.sent.lock().unwrap().insert(request.id, 0);
-        boxed(async { Ok(ModelResponseHead { status: 200, headers: BTreeMap::new() }) })
-    }
-
-    fn read(&self, id: u64) -> BoxFut<'_, Result<Option<Vec<u8>>, HostError>> {
-        let first = self.sent.lock().unwrap().keys().next() == Some(&id);
-        let index = {
-            let mut sent = self.sent.lock().unwrap();
-            let index = sent.get(&id).copied().unwrap_or(usize::MAX);
-            sent.insert(id, index.saturating_add(1));
-            index
-        };
-        let chunk = Self::chunks(first).get(index).cloned();
-        boxed(async move {
-            match chunk {
-                Some(chunk) => Ok(Some(chunk)),
-                None if first => futures::future::pending().await,
-                None => Ok(None),
-            }
-        })
-    }
-
-    fn cancel(&self, id: u64) {
-        self.cancelled.lock().unwrap().push(id);
-    }
-}
+use crate::support::{
+    Client, Reply, ScriptModel, engine, eventually, is, message_added, message_reply, methods, text_delta,
+};
 
 #[test]
 fn turn_interrupt_stops_the_stream_and_completes_the_turn_as_interrupted() {
-    let model = Arc::new(SlowModel::default());
+    // The first request streams "one two " and then hangs until cancelled; the next answers "done".
+    let model = ScriptModel::new(vec![
+        Reply::hangs(vec![message_added("msg_slow"), text_delta("msg_slow", "one "), text_delta("msg_slow", "two ")]),
+        Reply::ends(message_reply("msg_done", &["done"])),
+    ]);
     let engine = engine(Some(model.clone()), None);
     let mut client = Client::initialized(&engine);
     let thread_id = client.start_thread(json!({}));
@@ -105,7 +46,8 @@ fn turn_interrupt_stops_the_stream_and_completes_the_turn_as_interrupted() {
         (turn["status"].clone(), turn["items"].clone(), turn["itemsView"].clone(), turn["error"].clone()),
         (json!("interrupted"), json!([]), json!("notLoaded"), Value::Null)
     );
-    assert_eq!(*model.cancelled.lock().unwrap(), vec![model.sent.lock().unwrap().keys().next().copied().unwrap()]);
+    // The runner aborts the HTTP request as soon as it sees the turn is gone.
+    eventually("the first request is cancelled", || model.cancelled.lock().unwrap().len() == 1);
     assert_eq!(
         client.request("turn/interrupt", json!({"threadId": thread_id, "turnId": turn_id}))["error"]["message"],
         json!("no active turn to interrupt")
@@ -115,7 +57,7 @@ fn turn_interrupt_stops_the_stream_and_completes_the_turn_as_interrupted() {
     client.request("turn/start", json!({"threadId": thread_id, "input": [{"type": "text", "text": "Why stop?"}]}));
     let next = client.until(is("turn/completed"));
     assert_eq!(next.last().unwrap()["params"]["turn"]["status"], json!("completed"));
-    let bodies = model.bodies.lock().unwrap();
+    let bodies = model.bodies();
     let replay = bodies[1]["input"].to_string();
     assert!(replay.contains("Count slowly.") && replay.contains("<turn_aborted>") && replay.contains("Why stop?"));
     assert!(!replay.contains("one two"), "{replay}");

@@ -3,7 +3,9 @@
 use pretty_assertions::assert_eq;
 use serde_json::{Value, json};
 
-use crate::support::{Client, Reply, ScriptModel, engine, is, message_added, message_reply, methods, text_delta};
+use crate::support::{
+    Client, Reply, ScriptModel, engine, eventually, is, message_added, message_reply, methods, text_delta,
+};
 
 fn text(text: &str) -> Value {
     json!([{"type": "text", "text": text, "text_elements": []}])
@@ -59,7 +61,7 @@ fn steer_abandons_the_partial_answer_and_asks_again_with_the_new_input() {
     assert_eq!(ids, [&json!("msg_after_steer")], "the abandoned message never completes");
 
     // The first request was cancelled; the second carries both inputs and none of the partial answer.
-    assert_eq!(model.cancelled.lock().unwrap().len(), 1);
+    eventually("the abandoned request is cancelled", || model.cancelled.lock().unwrap().len() == 1);
     let bodies = model.bodies();
     let second: Vec<&Value> = bodies[1]["input"].as_array().unwrap().iter().collect();
     let texts: Vec<&Value> = second.iter().map(|item| &item["content"][0]["text"]).collect();

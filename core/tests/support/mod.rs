@@ -125,6 +125,16 @@ impl Client {
     }
 }
 
+/// Waits (up to five seconds) for something the engine does in the background, such as a
+/// transport cancellation; panics naming `what` if it never happens.
+pub fn eventually(what: &str, done: impl Fn() -> bool) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while !done() {
+        assert!(std::time::Instant::now() < deadline, "never happened: {what}");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
 /// True for the notification `method`.
 pub fn is(method: &'static str) -> impl Fn(&Value) -> bool {
     move |message| message["method"] == method

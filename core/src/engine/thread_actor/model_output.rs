@@ -25,7 +25,7 @@ fn output_kind(item: &Value) -> Option<OutputKind> {
     match item.get("type").and_then(Value::as_str) {
         Some("message") => Some(OutputKind::Message),
         Some("reasoning") => Some(OutputKind::Reasoning),
-        _ => None, // TODO(#4): function calls become dynamic tool calls.
+        _ => None,
     }
 }
 
@@ -54,10 +54,17 @@ impl LoadedThread {
                 if let Some(last) = usage {
                     self.record_usage(last);
                 }
-                if self.active.as_ref().is_some_and(|active| matches!(active.kind, TurnKind::Compaction { .. })) {
-                    self.complete_compaction().await;
-                } else {
-                    self.complete_turn().await;
+                match self.active.as_mut() {
+                    Some(active) if matches!(active.kind, TurnKind::Compaction { .. }) => {
+                        self.complete_compaction().await
+                    }
+                    Some(active) if active.follow_up => {
+                        // The calls are answered: the outputs follow them and the model goes on (§8.4).
+                        active.new_history.append(&mut active.tool_outputs);
+                        active.follow_up = false;
+                        self.request_model();
+                    }
+                    _ => self.complete_turn().await,
                 }
             }
             RunnerEvent::Stream(_) => {}
@@ -169,6 +176,9 @@ impl LoadedThread {
     }
 
     fn output_item_done(&mut self, item: Value) {
+        if item.get("type").and_then(Value::as_str) == Some("function_call") {
+            return self.function_call(&item);
+        }
         let Some(kind) = output_kind(&item) else { return };
         let Some(mut active) = self.active.take() else { return };
         if let TurnKind::Compaction { summary, .. } = &mut active.kind {

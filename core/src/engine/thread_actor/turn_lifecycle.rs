@@ -64,8 +64,10 @@ impl LoadedThread {
             self.stored.thread.cwd = cwd.clone();
         }
         let turn = new_turn(turn_id);
+        let owner = responder.outbox.clone();
         responder.ok(TurnStartResponse { turn: turn.clone() });
         let mut active = self.begin_turn(turn, TurnKind::Regular, request.user_agent);
+        active.owner = Some(owner);
         active.output_schema = params.output_schema.clone();
         if self.history.is_empty() {
             // The first request of a thread opens with its instructions; they stay in the history.
@@ -98,6 +100,11 @@ impl LoadedThread {
             items: Vec::new(),
             open_items: Vec::new(),
             new_history: Vec::new(),
+            owner: None,
+            pending_call: None,
+            held_events: Default::default(),
+            tool_outputs: Vec::new(),
+            follow_up: false,
             output_schema: None,
             request_id: 0,
             cancel: None,
@@ -137,6 +144,7 @@ impl LoadedThread {
         };
         drop(active.cancel.take());
         active.open_items.clear();
+        self.settle_tool_calls(&mut active);
         if !input.is_empty() {
             self.add_user_message(&mut active, input, client_id);
         }
@@ -218,7 +226,8 @@ impl LoadedThread {
         if compaction {
             input.push(compaction::compaction_prompt());
         }
-        let body = request::body(&context, &input, &[]);
+        let tools = crate::model::tools::request_tools(&self.stored.settings.dynamic_tools);
+        let body = request::body(&context, &input, &tools);
         let request = ModelRequest {
             id: request_id,
             path: "/responses".into(),
@@ -267,6 +276,7 @@ impl LoadedThread {
     }
 
     pub(super) async fn finish_failed(&mut self, mut active: ActiveTurn, error: TurnError) {
+        self.settle_tool_calls(&mut active);
         let now_ms = self.shared.now_ms();
         active.turn.error = Some(error.clone());
         let mut full = ended(&mut active, TurnStatus::Failed, now_ms);
@@ -313,6 +323,7 @@ impl LoadedThread {
         let mut active = self.active.take()?;
         // Dropping the cancel handle makes the runner abort the HTTP request right away.
         drop(active.cancel.take());
+        self.settle_tool_calls(&mut active);
         let now_ms = self.shared.now_ms();
         let full = ended(&mut active, TurnStatus::Interrupted, now_ms);
         if matches!(active.kind, TurnKind::Regular) {
