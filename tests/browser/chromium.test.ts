@@ -1,5 +1,6 @@
 // The wasm engine in real headless Chromium, through the package's browser entry: a turn over the page's
-// fetch against the mock Responses server, failing JS thread stores, the scripted model, a closed connection.
+// fetch against the mock Responses server, golden transcripts replayed, failing JS thread stores, the
+// scripted model, a closed connection.
 import assert from 'node:assert/strict';
 import { access, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -10,7 +11,16 @@ import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { plainTurnEvents, startMockResponses } from '../support/mock-responses.ts';
+import {
+  assertMessagesMatch,
+  assertRequestsMatch,
+  assertSchemaValid,
+  replay,
+  type OpenConnection,
+} from '../support/replay.ts';
+import { everyScenario, scenario } from '../support/scenarios.ts';
 import { assertValidServerMessage } from '../support/schema.ts';
+import { loadTranscript } from '../support/transcript.ts';
 
 type Message = Record<string, unknown>;
 
@@ -226,6 +236,48 @@ test('a turn in Chromium streams the mock model through the page fetch', { timeo
     await mock.close();
   }
 });
+
+// A representative subset of the transcripts tests/node/transcripts.test.ts replays through napi and the CLI.
+for (const name of ['01_plain_turn', '04_interrupt']) {
+  const replayed = scenario(name);
+  const tolerated = { ...everyScenario, ...replayed.tolerated };
+  test(`transcript ${name} replayed through the wasm engine matches the capture`, {
+    timeout: 60_000,
+    todo: replayed.todo,
+  }, async () => {
+    const transcript = loadTranscript(name);
+    const mock = await startMockResponses(replayed.mock);
+    const { page, pageErrors } = await openPage();
+    // Each engine's messages reach Node as they arrive, so the replay waits exactly as over napi.
+    const receivers = new Map<number, (text: string) => void>();
+    await page.exposeFunction('deliverMessage', (index: number, text: string) => receivers.get(index)?.(text));
+    const host = { cwd: '/virtual/cwd', codexHome: '/virtual/codex-home' };
+    const open: OpenConnection = async (receive) => {
+      const options = { model: 'mock-model', modelProvider: 'mock_provider', ...host };
+      const index = await page.evaluate(([baseUrl, o]) => window.harness.open({ baseUrl, options: o }), [mock.baseUrl, options] as const);
+      receivers.set(index, receive);
+      return {
+        send(text) {
+          void page.evaluate(([i, t]) => window.harness.send(i, t), [index, text] as const).then((thrown) => {
+            if (thrown) receive(JSON.stringify({ sendFailed: thrown }));
+          });
+        },
+        close: () => page.evaluate((i) => window.harness.close(i), index),
+      };
+    };
+    try {
+      const result = await replay(transcript, open);
+      assertSchemaValid(result);
+      assertMessagesMatch(result, transcript, tolerated, host);
+      // A page's fetch cannot set user-agent (Chromium drops it and sends its own), so that header is not checked.
+      assertRequestsMatch(result, mock.requests, transcript, tolerated, host, { userAgentHeader: false });
+      assert.deepEqual(pageErrors, []);
+    } finally {
+      await page.close();
+      await mock.close();
+    }
+  });
+}
 
 for (const [store, adapterMessage] of [
   ['rejecting', 'quota exceeded during create'],

@@ -1,9 +1,12 @@
-// Tests of the test support itself: the mock Responses server, the transcript normaliser, the schema validator.
+// Tests of the test support itself: the mock Responses server, the transcript normaliser, the replay driver and
+// its tolerated differences, the schema validator.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { readdirSync } from 'node:fs';
 import { plainTurnEvents, sseBytes, startMockResponses } from '../support/mock-responses.js';
+import { comparableRequests, replay, type OpenConnection, type Replay } from '../support/replay.js';
 import { assertValidServerMessage } from '../support/schema.js';
+import { tolerateMessages } from '../support/tolerances.js';
 import {
   comparableTranscript,
   loadTranscript,
@@ -11,6 +14,8 @@ import {
   withoutNoise,
   type Json,
   type JsonObject,
+  type Transcript,
+  type TranscriptEntry,
 } from '../support/transcript.js';
 
 async function readChunks(response: Response): Promise<Uint8Array[]> {
@@ -254,6 +259,182 @@ describe('transcript normalisation', () => {
     const otherId = structuredClone(ours);
     otherId[0]!.result.thread.sessionId = b;
     assert.notDeepEqual(comparableTranscript(otherId, { cwd: '/tmp/w' }), comparableTranscript(golden));
+  });
+});
+
+/** A transcript from entries written inline. */
+function inlineTranscript(entries: TranscriptEntry[], requests: JsonObject[] = []): Transcript {
+  const messages = (dir: 'c2s' | 's2c') => entries.filter((e) => e.dir === dir && e.msg).map((e) => e.msg!);
+  return { c2s: messages('c2s'), s2c: messages('s2c'), requests, entries };
+}
+
+/**
+ * A server played by the test: `answer` gets each parsed client message (or raw text) and the server's own
+ * `emit`; every server opened and every line it received is recorded.
+ */
+function fakeServer(answer: (message: JsonObject | string, emit: (message: object) => void, server: number) => void) {
+  const received: Array<[server: number, message: JsonObject | string]> = [];
+  let servers = 0;
+  const open: OpenConnection = async (receive) => {
+    const server = ++servers;
+    const emit = (message: object) => setTimeout(() => receive(JSON.stringify(message)), 5);
+    return {
+      send(text) {
+        let message: JsonObject | string = text;
+        try {
+          message = JSON.parse(text) as JsonObject;
+        } catch {
+          // a raw line
+        }
+        received.push([server, message]);
+        answer(message, emit, server);
+      },
+      close: async () => {},
+    };
+  };
+  return { open, received, servers: () => servers };
+}
+
+describe('transcript replay driver', () => {
+  const ourThread = '0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b';
+
+  it('rewrites placeholders into learned ids, keeps the uppercase spelling, and invents ids the capture made up', async () => {
+    const transcript = inlineTranscript([
+      { dir: 'c2s', msg: { id: 1, method: 'thread/start', params: {} } },
+      { dir: 's2c', msg: { id: 1, result: { thread: { id: '<uuid:2>' }, nextCursor: '<iso_ts>|<uuid:2>' } } },
+      { dir: 'c2s', raw: '{not json' },
+      { dir: 'c2s', msg: { id: 2, method: 'thread/read', params: { threadId: '<UUID:2>', other: '<uuid:9>', again: 'x-<uuid:9>' } } },
+      { dir: 's2c', msg: { id: 2, result: {} } },
+      { dir: 'c2s', msg: { id: 3, method: 'thread/list', params: { cursor: '<iso_ts>|<uuid:2>' } } },
+      { dir: 's2c', msg: { id: 3, result: {} } },
+    ]);
+    const server = fakeServer((message, emit) => {
+      if (typeof message === 'string') return;
+      const result = message.id === 1 ? { thread: { id: ourThread }, nextCursor: 'our-cursor' } : {};
+      emit({ id: message.id, result });
+    });
+    const result = await replay(transcript, server.open, { settleMs: 0 });
+    const sent = server.received.map(([, message]) => message);
+    assert.equal(sent[1], '{not json');
+    const read = (sent[2] as { params: Record<string, string> }).params;
+    assert.equal(read.threadId, ourThread.toUpperCase());
+    assert.match(read.other!, /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+    assert.notEqual(read.other, ourThread);
+    assert.equal(read.again, `x-${read.other}`);
+    assert.deepEqual((sent[3] as { params: unknown }).params, { cursor: 'our-cursor' });
+    assert.deepEqual(result.missed, []);
+    assert.deepEqual(
+      result.ours.map((m) => m.requestMethod),
+      ['thread/start', 'thread/read', 'thread/list'],
+    );
+  });
+
+  it('sends the next client message only after the messages the capture saw before it, and restarts on a meta marker', async () => {
+    const transcript = inlineTranscript([
+      { dir: 'c2s', msg: { id: 1, method: 'turn/start', params: {} } },
+      { dir: 's2c', msg: { id: 1, result: {} } },
+      { dir: 's2c', msg: { method: 'warning', params: {} } },
+      { dir: 's2c', msg: { method: 'item/agentMessage/delta', params: {} } },
+      { dir: 'c2s', msg: { id: 2, method: 'turn/interrupt', params: {} } },
+      { dir: 's2c', msg: { id: 2, result: {} } },
+      { dir: 'meta', msg: { note: 'app-server restarted on the same CODEX_HOME' } },
+      { dir: 'c2s', msg: { id: 1, method: 'thread/read', params: {} } },
+      { dir: 's2c', msg: { id: 1, result: {} } },
+    ]);
+    const log: string[] = [];
+    const server = fakeServer((message, emit, n) => {
+      const { id, method } = message as JsonObject;
+      log.push(`server ${n} got ${String(method)}`);
+      emit({ id, result: {} });
+      // The delta the interrupt waits for comes well after the response.
+      if (method === 'turn/start') setTimeout(() => (log.push('delta'), emit({ method: 'item/agentMessage/delta', params: {} })), 50);
+    });
+    const result = await replay(transcript, server.open, { settleMs: 0 });
+    assert.deepEqual(log, ['server 1 got turn/start', 'delta', 'server 1 got turn/interrupt', 'server 2 got thread/read']);
+    assert.equal(server.servers(), 2);
+    assert.deepEqual(result.missed, [], 'the noise notification (warning) is not waited for');
+    assert.equal(result.ours.at(-1)?.requestMethod, 'thread/read');
+  });
+
+  it('goes on without a message that never comes, and says which', async () => {
+    const transcript = inlineTranscript([
+      { dir: 'c2s', msg: { id: 1, method: 'turn/start', params: {} } },
+      { dir: 's2c', msg: { id: 1, result: {} } },
+      { dir: 's2c', msg: { method: 'item/started', params: {} } },
+      { dir: 'c2s', msg: { id: 2, method: 'thread/read', params: {} } },
+      { dir: 's2c', msg: { id: 2, result: {} } },
+    ]);
+    const server = fakeServer((message, emit) => emit({ id: (message as JsonObject).id, result: {} }));
+    const result: Replay = await replay(transcript, server.open, { quietMs: 50, settleMs: 0 });
+    assert.deepEqual(result.missed, ['after turn/start (id 1): notification item/started']);
+    assert.equal(server.received.length, 2);
+  });
+});
+
+describe('tolerated differences', () => {
+  const tokenUsage = (threadId: string, total: number) => ({
+    message: { method: 'thread/tokenUsage/updated', params: { threadId, tokenUsage: { total } } } as JsonObject,
+  });
+
+  it('readStateNull rewrites only thread/read results', () => {
+    const messages = [
+      { message: { id: 1, result: { readState: null } } as JsonObject, requestMethod: 'thread/read' },
+      { message: { id: 2, result: { readState: null } } as JsonObject, requestMethod: 'thread/list' },
+    ];
+    const out = tolerateMessages(messages, { readStateNull: 'why' }).map((m) => m.message);
+    assert.deepEqual(out, [{ id: 1, result: { readState: '<readState>' } }, { id: 2, result: { readState: null } }]);
+  });
+
+  it('opaqueCursors hides cursor values but not whether there is one', () => {
+    const out = tolerateMessages(
+      [{ message: { id: 1, result: { nextCursor: 'abc', backwardsCursor: null, data: [] } }, requestMethod: 'thread/list' }],
+      { opaqueCursors: 'why' },
+    );
+    assert.deepEqual(out[0]!.message, { id: 1, result: { nextCursor: '<cursor>', backwardsCursor: null, data: [] } });
+  });
+
+  it('tokenUsageResent drops only a repeat of the same thread\'s previous snapshot', () => {
+    const out = tolerateMessages([tokenUsage('a', 1), tokenUsage('b', 1), tokenUsage('a', 1), tokenUsage('a', 2)], {
+      tokenUsageResent: 'why',
+    });
+    assert.deepEqual(
+      out.map((m) => (m.message.params as { threadId: string; tokenUsage: { total: number } })),
+      [{ threadId: 'a', tokenUsage: { total: 1 } }, { threadId: 'b', tokenUsage: { total: 1 } }, { threadId: 'a', tokenUsage: { total: 2 } }],
+    );
+  });
+
+  it('unknownMethodList cuts the method list only', () => {
+    const error = (message: string) => ({ message: { id: 1, error: { code: -32600, message } } as JsonObject });
+    const out = tolerateMessages([error('Invalid request: unknown variant `x`, expected one of `a`, `b`'), error('Invalid request: missing field `params`')], {
+      unknownMethodList: 'why',
+    });
+    assert.deepEqual(
+      out.map((m) => (m.message.error as { message: string }).message),
+      ['Invalid request: unknown variant `x`, expected one of <methods>', 'Invalid request: missing field `params`'],
+    );
+  });
+
+  it('refuses a name it does not know', () => {
+    assert.throws(() => tolerateMessages([], { noSuchThing: 'why' } as never), /unknown tolerated difference: noSuchThing/);
+  });
+
+  it('requests compare learned ids by the capture\'s numbers and other ids by first appearance', () => {
+    const thread = '0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b';
+    const [m1, m2] = ['0190a1b2-c3d4-7e5f-8a9b-000000000001', '0190a1b2-c3d4-7e5f-8a9b-000000000002'];
+    const request = (threadId: string, ids: string[]) => ({
+      method: 'POST',
+      path: '/v1/responses',
+      headers: { 'session-id': threadId, 'x-other': 'dropped' },
+      body: { prompt_cache_key: threadId, input: ids.map((id) => ({ type: 'message', id: `msg_${id}` })), client_metadata: {} },
+    });
+    const learned = { ours: [], notJson: [], missed: [], learned: { uuids: new Map([['2', thread]]), strings: new Map() } };
+    const golden = inlineTranscript([], [request('<uuid:2>', ['<uuid:7>', '<uuid:9>']), request('<uuid:2>', ['<uuid:7>'])] as unknown as JsonObject[]);
+    const host = { cwd: '/nowhere/cwd', codexHome: '/nowhere/home' };
+    const same = comparableRequests(learned, [request(thread, [m1, m2]), request(thread, [m1])], golden, {}, host);
+    assert.deepEqual(same.ours, same.golden);
+    assert.deepEqual((same.ours as Array<{ headers: unknown }>)[0]!.headers, { 'session-id': '<uuid:2>' });
+    const reordered = comparableRequests(learned, [request(thread, [m1, m2]), request(thread, [m2])], golden, {}, host);
+    assert.notDeepEqual(reordered.ours, reordered.golden);
   });
 });
 

@@ -202,33 +202,92 @@ export function plainTurnEvents(text: string, itemId = 'msg_plain', usage: MockU
 /** Like `plainTurnEvents`, with the message text sent as several `response.output_text.delta` events. */
 export function messageTurnEvents(deltas: string[], itemId = 'msg_plain', usage: MockUsage = defaultUsage): object[] {
   const responseId = `resp_${itemId.replace(/^msg_/, '')}`;
-  const text = deltas.join('');
+  return [createdEvent(responseId), ...messageItemEvents(deltas, itemId), completedEvent(responseId, usage)];
+}
+
+/** `response.created`. */
+export function createdEvent(responseId: string): object {
+  return { type: 'response.created', response: { id: responseId } };
+}
+
+/** One assistant message output item: added, one `response.output_text.delta` per entry of `deltas`, done. */
+export function messageItemEvents(deltas: string[], itemId: string, outputIndex = 0): object[] {
   return [
-    { type: 'response.created', response: { id: responseId } },
-    {
-      type: 'response.output_item.added',
-      output_index: 0,
-      item: { type: 'message', id: itemId, role: 'assistant', status: 'in_progress', content: [] },
-    },
+    messageAddedEvent(itemId, outputIndex),
     ...deltas.map((delta) => ({
       type: 'response.output_text.delta',
       item_id: itemId,
-      output_index: 0,
+      output_index: outputIndex,
       content_index: 0,
       delta,
     })),
     {
       type: 'response.output_item.done',
-      output_index: 0,
+      output_index: outputIndex,
       item: {
         type: 'message',
         id: itemId,
         role: 'assistant',
         status: 'completed',
-        content: [{ type: 'output_text', text, annotations: [] }],
+        content: [{ type: 'output_text', text: deltas.join(''), annotations: [] }],
       },
     },
-    completedEvent(responseId, usage),
+  ];
+}
+
+/** `response.output_item.added` of an assistant message, before any text. */
+export function messageAddedEvent(itemId: string, outputIndex = 0): object {
+  return {
+    type: 'response.output_item.added',
+    output_index: outputIndex,
+    item: { type: 'message', id: itemId, role: 'assistant', status: 'in_progress', content: [] },
+  };
+}
+
+/**
+ * One reasoning output item whose summary is `summaryParts`, each part announced and sent as one
+ * `response.reasoning_summary_text.delta`, then done with `encrypted_content`.
+ */
+export function reasoningItemEvents(summaryParts: string[], itemId: string, outputIndex = 0): object[] {
+  return [
+    {
+      type: 'response.output_item.added',
+      output_index: outputIndex,
+      item: { type: 'reasoning', id: itemId, summary: [] },
+    },
+    ...summaryParts.flatMap((text, summaryIndex) => [
+      {
+        type: 'response.reasoning_summary_part.added',
+        item_id: itemId,
+        output_index: outputIndex,
+        summary_index: summaryIndex,
+        part: { type: 'summary_text', text: '' },
+      },
+      {
+        type: 'response.reasoning_summary_text.delta',
+        item_id: itemId,
+        output_index: outputIndex,
+        summary_index: summaryIndex,
+        delta: text,
+      },
+      {
+        type: 'response.reasoning_summary_text.done',
+        item_id: itemId,
+        output_index: outputIndex,
+        summary_index: summaryIndex,
+        text,
+      },
+    ]),
+    {
+      type: 'response.output_item.done',
+      output_index: outputIndex,
+      item: {
+        type: 'reasoning',
+        id: itemId,
+        summary: summaryParts.map((text) => ({ type: 'summary_text', text })),
+        encrypted_content: `encrypted:${itemId}`,
+      },
+    },
   ];
 }
 

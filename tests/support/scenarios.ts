@@ -1,0 +1,153 @@
+// The golden transcripts Spindle replays: per scenario, what the capture's mock Responses server served
+// (rebuilt from the transcript's server messages and transcripts/README.md), the differences Spindle
+// deliberately has from 0.169, and what is still missing before the scenario can pass.
+import {
+  completedEvent,
+  createdEvent,
+  messageAddedEvent,
+  messageItemEvents,
+  messageTurnEvents,
+  plainTurnEvents,
+  reasoningItemEvents,
+  type MockResponse,
+} from './mock-responses.js';
+import type { Tolerated } from './tolerances.js';
+
+export interface Scenario {
+  /** The transcript's file name without `.jsonl`, e.g. `04_interrupt`. */
+  name: string;
+  /** One scripted reply per `/responses` request, in order. */
+  mock: MockResponse[];
+  /** The differences this scenario tolerates (besides `everyScenario`), by name, each with its reason. */
+  tolerated: Tolerated;
+  /** Set while a feature the scenario needs is missing: names it; the scenario runs and reports without failing. */
+  todo?: string;
+}
+
+/**
+ * Tolerated by every replay: what 0.169 adds to each model request and Spindle does not send. (The Thread
+ * fields `path`, `cliVersion` and `modelProvider` are tolerated for every transcript by `comparableTranscript`.)
+ */
+export const everyScenario: Tolerated = {
+  permissionsMessage: "0.169's permissions/sandbox developer message; the core omits it (PROTOCOL.md §8.3)",
+  environmentContext: 'the environment context message is host-optional and Spindle sends none (PROTOCOL.md §8.3)',
+  builtInTools: "0.169's built-in request_user_input tool; Spindle sends only the thread's dynamic tools (PROTOCOL.md §8.4)",
+};
+
+const cursors = 'list cursors are opaque and Spindle uses its own format (PROTOCOL.md §4.5, §4.12)';
+
+/**
+ * An assistant message whose stream stops after `deltas` and stays open, the rest never sent: the capture's
+ * mock answered at 0.8–1 s per chunk and the client acted after these deltas, so withholding the rest lands
+ * the interrupt or steer at the same point without depending on timing.
+ */
+function stalledMessage(itemId: string, deltas: string[]): MockResponse {
+  const events = [createdEvent(`resp_${itemId}`), messageAddedEvent(itemId)];
+  for (const delta of deltas) {
+    events.push({ type: 'response.output_text.delta', item_id: itemId, output_index: 0, content_index: 0, delta });
+  }
+  return { events, keepOpen: true };
+}
+
+const plain = (text: string, itemId: string): MockResponse => ({ events: plainTurnEvents(text, itemId) });
+
+export const scenarios: Scenario[] = [
+  {
+    name: '01_plain_turn',
+    mock: [plain('Hello! How can I help?', 'msg_plain')],
+    tolerated: {},
+  },
+  {
+    name: '02_streamed_deltas',
+    mock: [
+      {
+        events: [
+          createdEvent('resp_stream'),
+          ...reasoningItemEvents(['Considering the question.'], 'rs_stream', 0),
+          ...messageItemEvents(['The answer ', 'is ', '42.'], 'msg_stream', 1),
+          completedEvent('resp_stream', {
+            input_tokens: 120,
+            cached_tokens: 100,
+            output_tokens: 30,
+            reasoning_tokens: 12,
+            total_tokens: 150,
+          }),
+        ],
+      },
+    ],
+    tolerated: {},
+    todo: 'reasoning items and item/reasoning/* notifications',
+  },
+  {
+    name: '03_two_turns_read',
+    mock: [plain('first answer', 'msg_a'), plain('second answer', 'msg_b')],
+    tolerated: {
+      readStateNull: 'Spindle keeps no unread markers: thread/read.readState is null (PROTOCOL.md §4.4)',
+      opaqueCursors: cursors,
+    },
+    todo: 'thread/turns/list',
+  },
+  {
+    name: '04_interrupt',
+    mock: [stalledMessage('msg_slow', ['one ', 'two ']), plain('ok, stopped', 'msg_after')],
+    tolerated: {
+      turnAbortedText: 'the <turn_aborted> marker is worded by Spindle itself (PROTOCOL.md §7.4)',
+    },
+  },
+  {
+    name: '07_list_archive_name',
+    mock: [plain('alpha answer', 'msg_alpha'), plain('beta answer', 'msg_beta')],
+    tolerated: {
+      readStateNull: 'Spindle keeps no unread markers: thread/read.readState is null (PROTOCOL.md §4.4)',
+      listReadStates: 'Spindle keeps no unread markers: thread/list.readStates (PROTOCOL.md §4.5)',
+      opaqueCursors: cursors,
+    },
+    todo: 'thread/list',
+  },
+  {
+    name: '08_fork_resume',
+    mock: [plain('original answer', 'msg_orig'), plain('fork answer', 'msg_fork'), plain('resumed answer', 'msg_resumed')],
+    tolerated: {
+      readStateNull: 'Spindle keeps no unread markers: thread/read.readState is null (PROTOCOL.md §4.4)',
+      opaqueCursors: cursors,
+    },
+    todo: 'thread/fork and thread/unsubscribe',
+  },
+  {
+    name: '09_jsonrpc_errors',
+    mock: [plain('default answer 1', 'msg_default_1')],
+    tolerated: {
+      unknownMethodList: "an unknown method's error lists the methods the server has; Spindle has fewer than 0.169",
+    },
+    todo: 'turn/steer',
+  },
+  {
+    name: '10_steer_compact',
+    mock: [
+      stalledMessage('msg_slow1', ['working ']),
+      plain('Handled both requests.', 'msg_after_steer'),
+      stalledMessage('msg_slow2', ['thinking ']),
+      plain('Handled the extra input.', 'msg_after_start'),
+      // The compaction request: its answer is the summary the next request carries after the preface.
+      { events: messageTurnEvents(['SUMMARY: user asked three things; all handled.'], 'msg_summary') },
+      plain('Still here after compaction.', 'msg_post_compact'),
+    ],
+    tolerated: {
+      tokenUsageResent: '0.169 re-sends unchanged token usage at a start-or-steer and when compaction starts (README)',
+    },
+    todo: 'turn/steer, start-or-steer and thread/compact/start',
+  },
+  {
+    name: '12_model_list',
+    mock: [],
+    tolerated: {},
+    todo: 'model/list',
+  },
+];
+
+/** The scenario named `name`; throws for an unknown name. */
+export function scenario(name: string): Scenario {
+  const found = scenarios.find((s) => s.name === name);
+  if (!found) throw new Error(`no scenario ${name}`);
+  return found;
+}
