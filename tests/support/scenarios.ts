@@ -76,7 +76,6 @@ export const scenarios: Scenario[] = [
       },
     ],
     tolerated: {},
-    todo: 'reasoning items and item/reasoning/* notifications',
   },
   {
     name: '03_two_turns_read',
@@ -119,7 +118,6 @@ export const scenarios: Scenario[] = [
     tolerated: {
       unknownMethodList: "an unknown method's error lists the methods the server has; Spindle has fewer than 0.169",
     },
-    todo: 'turn/steer',
   },
   {
     name: '10_steer_compact',
@@ -134,8 +132,9 @@ export const scenarios: Scenario[] = [
     ],
     tolerated: {
       tokenUsageResent: '0.169 re-sends unchanged token usage at a start-or-steer and when compaction starts (README)',
+      compactionEstimate: "the context size after compaction is each server's estimate over its own history",
+      compactionWording: 'the compaction prompt and summary preface are worded by Spindle itself (PROTOCOL.md §8.6)',
     },
-    todo: 'turn/steer, start-or-steer and thread/compact/start',
   },
   {
     name: '12_model_list',

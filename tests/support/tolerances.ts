@@ -51,6 +51,17 @@ function withText(item: JsonObject, text: string): JsonObject {
   return { ...item, content: [{ ...((item.content as Json[])[0] as JsonObject), text }] };
 }
 
+/** The summary of a compacted history's summary message: the text after 0.169's (elided) or Spindle's preface. */
+function summaryAfterPreface(text: string): string | undefined {
+  const upstream = '<elided: built-in summary preface>\n';
+  const spindleEnd = '</conversation_summary>\n';
+  if (text.startsWith(upstream)) return text.slice(upstream.length);
+  if (text.startsWith('<conversation_summary>') && text.includes(spindleEnd)) {
+    return text.slice(text.indexOf(spindleEnd) + spindleEnd.length);
+  }
+  return undefined;
+}
+
 const cursorPlaceholder = '<cursor>';
 
 export const normalisations = {
@@ -100,6 +111,38 @@ export const normalisations = {
         return !repeated;
       });
     },
+  },
+  /** After a compaction `last.totalTokens` is the server's estimate of the new context, measured over its own history. */
+  compactionEstimate: {
+    messages: (messages) =>
+      messages.map((annotated) => {
+        const { message } = annotated;
+        if (message.method !== 'thread/tokenUsage/updated') return annotated;
+        const params = message.params as JsonObject;
+        const usage = params.tokenUsage as JsonObject;
+        const last = usage.last as JsonObject;
+        if (last.inputTokens !== 0 || last.outputTokens !== 0 || last.totalTokens === 0) return annotated;
+        const estimated = { ...usage, last: { ...last, totalTokens: '<estimate>' } };
+        return { ...annotated, message: { ...message, params: { ...params, tokenUsage: estimated } } };
+      }),
+  },
+  /** The compaction prompt and the summary preface are each server's own words (PROTOCOL.md §8.6). */
+  compactionWording: {
+    requests: (requests) =>
+      requests.map((request) => ({
+        ...request,
+        body: {
+          ...request.body,
+          input: request.body.input.map((item) => {
+            const text = contentText(item);
+            if (text === undefined || item.role !== 'user') return item;
+            // The prompt is the only input message without an id, in 0.169 and in Spindle.
+            if (!('id' in item)) return withText(item, '<compaction prompt>');
+            const summary = summaryAfterPreface(text);
+            return summary === undefined ? item : withText(item, `<summary preface>\n${summary}`);
+          }),
+        },
+      })),
   },
   /** 0.169's permissions/sandbox developer message (PROTOCOL.md §8.3). */
   permissionsMessage: {

@@ -27,7 +27,7 @@ use crate::protocol::error;
 use crate::protocol::item::{ThreadItem, UserInput};
 use crate::protocol::thread::{
     Thread, ThreadNameSetResponse, ThreadNameUpdatedNotification, ThreadStatus, ThreadStatusChangedNotification,
-    ThreadTokenUsage,
+    ThreadTokenUsage, ThreadTokenUsageUpdatedNotification,
 };
 use crate::protocol::turn::{Turn, TurnError, TurnItemsView, TurnStartParams};
 use crate::store::{HistoryRecord, StoredThread};
@@ -50,6 +50,9 @@ pub(crate) enum ThreadCommand {
     Steer { input: Vec<UserInput>, client_id: Option<String>, expected_turn_id: String, responder: Responder },
     /// Run a compaction turn (`thread/compact/start`).
     Compact { responder: Responder },
+    /// Send this connection the thread's token usage snapshot, if it has one (after a resume,
+    /// as 0.169 does).
+    ReplayUsage(Arc<Outbox>),
     /// An event from model request `request_id` (events of an abandoned request are stale).
     Model { request_id: u64, event: RunnerEvent },
     /// The client's answer to tool call `call_id`; `None` when no answer can come any more.
@@ -66,6 +69,7 @@ impl ThreadCommand {
             | ThreadCommand::Steer { responder, .. }
             | ThreadCommand::Compact { responder } => Some(responder),
             ThreadCommand::Subscribe(_)
+            | ThreadCommand::ReplayUsage(_)
             | ThreadCommand::Unload { .. }
             | ThreadCommand::Read { .. }
             | ThreadCommand::Model { .. }
@@ -127,13 +131,17 @@ pub(crate) fn spawn(
     history: Vec<Value>,
 ) -> ThreadHandle {
     let (tx, rx) = mpsc::unbounded_channel();
+    let usage = stored.token_usage.unwrap_or(ThreadTokenUsage {
+        model_context_window: shared.options.model_context_window,
+        ..Default::default()
+    });
     let thread = LoadedThread {
         shared: shared.clone(),
         stored,
         status: ThreadStatus::Idle,
         turns,
         history,
-        usage: ThreadTokenUsage { model_context_window: shared.options.model_context_window, ..Default::default() },
+        usage,
         subscribers: Vec::new(),
         active: None,
         tx: tx.clone(),
@@ -234,6 +242,7 @@ impl LoadedThread {
                     Some(_) => self.model_event(event).await,
                 },
                 ThreadCommand::ToolAnswer { call_id, answer } => self.tool_answer(call_id, answer).await,
+                ThreadCommand::ReplayUsage(outbox) => self.replay_usage(&outbox),
             }
             self.subscribers.retain(|outbox| !outbox.is_closed());
         }
@@ -268,6 +277,21 @@ impl LoadedThread {
         thread
     }
 
+    /// The usage snapshot, attributed to the last turn, to one connection; nothing before a turn
+    /// reported usage.
+    fn replay_usage(&self, outbox: &Outbox) {
+        let Some(turn) = self.turns.last() else { return };
+        if self.stored.token_usage.is_none() {
+            return;
+        }
+        let notification = ServerNotification::ThreadTokenUsageUpdated(ThreadTokenUsageUpdatedNotification {
+            thread_id: self.stored.thread.id.clone(),
+            turn_id: turn.id.clone(),
+            token_usage: self.usage,
+        });
+        outbox.notify(&notification, self.shared.now_ms());
+    }
+
     /// Handles `thread/name/set` on a loaded thread: persist, answer, tell every subscriber and
     /// the requester (PROTOCOL.md §4.10).
     async fn set_name(&mut self, name: String, responder: Responder) {
@@ -293,6 +317,9 @@ impl LoadedThread {
     async fn persist(&mut self, history: HistoryRecord, full: &Turn, now_ms: i64) -> Result<(), TurnError> {
         self.stored.thread.updated_at = seconds(now_ms);
         self.stored.thread.recency_at = Some(seconds(now_ms));
+        if self.usage.total.total_tokens > 0 || self.usage.last.total_tokens > 0 {
+            self.stored.token_usage = Some(self.usage);
+        }
         if self.stored.thread.ephemeral {
             return Ok(());
         }

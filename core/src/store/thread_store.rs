@@ -6,7 +6,7 @@ use ts_rs::TS;
 
 use super::StoreError;
 use crate::host::{BoxFut, MaybeSend, MaybeSync};
-use crate::protocol::thread::Thread;
+use crate::protocol::thread::{Thread, ThreadTokenUsage};
 use crate::protocol::turn::Turn;
 
 /// Settings of a thread that the model request needs but the `Thread` object does not show.
@@ -41,6 +41,9 @@ pub struct StoredThread {
     /// Archived threads list only with `archived: true`.
     #[serde(default)]
     pub archived: bool,
+    /// The token usage snapshot after the last turn, re-sent when the thread is resumed.
+    #[serde(default)]
+    pub token_usage: Option<ThreadTokenUsage>,
 }
 
 /// One append-only history record.

@@ -17,7 +17,8 @@ fn thread_resume_loads_a_stored_thread_that_keeps_working() {
     let thread_id = started["result"]["thread"]["id"].as_str().unwrap().to_owned();
     writer.next();
     writer.request("turn/start", json!({"threadId": thread_id, "input": [{"type": "text", "text": "first question"}]}));
-    writer.until(is("turn/completed"));
+    let first_turn = writer.until(is("turn/completed"));
+    let usage = first_turn.iter().find(|m| m["method"] == "thread/tokenUsage/updated").unwrap()["params"].clone();
 
     // A second engine over the same store (a restart) resumes the thread.
     let model = RecordingModel::new();
@@ -34,6 +35,9 @@ fn thread_resume_loads_a_stored_thread_that_keeps_working() {
     assert_eq!(thread["turns"][0]["itemsView"], json!("full"));
     assert_eq!(thread["turns"][0]["items"][0]["type"], json!("userMessage"));
     assert_eq!(resumed["result"]["collaborationMode"]["mode"], json!("default"));
+    // Then the stored usage snapshot, attributed to the last turn, as 0.169 sends it.
+    let replayed = client.next();
+    assert_eq!((replayed["method"].clone(), replayed["params"].clone()), (json!("thread/tokenUsage/updated"), usage));
 
     client
         .request("turn/start", json!({"threadId": thread_id, "input": [{"type": "text", "text": "second question"}]}));

@@ -133,6 +133,7 @@ fn turn_start_overrides_stick_for_later_turns_and_a_restart_but_the_output_schem
     resumed.send(json!({"id": "r", "method": "thread/resume", "params": {"threadId": thread_id}}));
     let answer = resumed.until(|m| m["id"] == "r").pop().unwrap();
     assert_eq!(answer["result"]["model"], json!("other-model"));
+    assert_eq!(resumed.next()["method"], json!("thread/tokenUsage/updated"));
     resumed.request("turn/start", json!({"threadId": thread_id, "input": [{"type": "text", "text": "three"}]}));
     resumed.until(is("turn/completed"));
     let body = second_model.bodies.lock().unwrap()[0].clone();

@@ -100,6 +100,7 @@ async fn create(ctx: &Ctx, params: ThreadStartParams) -> Result<(ThreadStartResp
             dynamic_tools: params.dynamic_tools.unwrap_or_default(),
         },
         archived: false,
+        token_usage: None,
     };
     if !thread.ephemeral {
         shared

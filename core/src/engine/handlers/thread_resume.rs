@@ -24,18 +24,27 @@ pub async fn resume(ctx: &Ctx, params: ThreadResumeParams, responder: Responder)
         Err(error) => return responder.err(error),
     };
     if let Some(thread) = subscribe_loaded(ctx, &thread_id, !params.exclude_turns).await {
-        return responder.ok(response(thread));
+        responder.ok(response(thread));
+        return replay_usage(ctx, &thread_id);
     }
     match load(ctx, &thread_id, &params).await {
         Err(error) => responder.err(error),
         Ok(thread) => {
             let idle = ServerNotification::ThreadStatusChanged(ThreadStatusChangedNotification {
-                thread_id,
+                thread_id: thread_id.clone(),
                 status: ThreadStatus::Idle,
             });
             responder.outbox.notify(&idle, ctx.shared.now_ms());
             responder.ok(response(thread));
+            replay_usage(ctx, &thread_id);
         }
+    }
+}
+
+/// After the response, the thread's token usage snapshot follows (0.169, transcript 08).
+fn replay_usage(ctx: &Ctx, thread_id: &str) {
+    if let Some(handle) = ctx.shared.loaded_thread(thread_id) {
+        handle.send(ThreadCommand::ReplayUsage(ctx.outbox.clone()));
     }
 }
 
