@@ -29,19 +29,25 @@ const cliPath = fileURLToPath(new URL('../../ts/dist/cli/main.js', import.meta.u
 
 interface Target {
   name: string;
-  /** Connections to fresh servers on one store, talking to the mock at `baseUrl`. */
-  connect(baseUrl: string, host: HostPaths): OpenConnection;
+  /** Connections to fresh servers on one store, talking to the mock at `baseUrl`, set up for `scenario`. */
+  connect(baseUrl: string, host: HostPaths, scenario: Scenario): OpenConnection;
   /** What this target still lacks for `scenario`, if anything. */
   missing?(scenario: Scenario): string | undefined;
 }
 
 const napi: Target = {
   name: 'the napi engine',
-  connect(baseUrl, host) {
+  connect(baseUrl, host, scenario) {
     // The store outlives each engine, so a second connection after a restart sees the same threads.
     const store = toStoreCall(createMemoryThreadStore());
     return async (receive) => {
-      const options = { model: 'mock-model', modelProvider: 'mock_provider', cwd: host.cwd, codexHome: host.codexHome };
+      const options = {
+        model: 'mock-model',
+        modelProvider: 'mock_provider',
+        cwd: host.cwd,
+        codexHome: host.codexHome,
+        ...(scenario.models ? { models: scenario.models } : {}),
+      };
       const engine = createBindingEngine(JSON.stringify(options), createFetchTransport({ baseUrl }), store);
       const connection = engine.connect(receive);
       return {
@@ -54,7 +60,7 @@ const napi: Target = {
 
 const cli: Target = {
   name: 'spindle app-server over stdio',
-  connect(baseUrl, host) {
+  connect(baseUrl, host, scenario) {
     assert.ok(existsSync(cliPath), `build the package first: npx tsc -p ts/tsconfig.json (missing ${cliPath})`);
     writeFileSync(
       join(host.codexHome, 'config.toml'),
@@ -69,8 +75,11 @@ const cli: Target = {
         '',
       ].join('\n'),
     );
+    const catalog = join(host.codexHome, 'models.json');
+    if (scenario.models) writeFileSync(catalog, JSON.stringify(scenario.models));
     return async (receive) => {
       const env: NodeJS.ProcessEnv = { ...process.env, CODEX_HOME: host.codexHome };
+      if (scenario.models) env.SPINDLE_MODEL_CATALOG = catalog;
       delete env.OPENAI_API_KEY;
       delete env.OPENAI_BASE_URL;
       // stderr carries only diagnostics, worth seeing when a replay goes wrong.
@@ -111,7 +120,7 @@ async function run(scenario: Scenario, transcript: Transcript, target: Target): 
     codexHome: realpathSync(mkdtempSync(join(tmpdir(), 'spindle-replay-home-'))),
   };
   try {
-    const result = await replay(transcript, target.connect(mock.baseUrl, host));
+    const result = await replay(transcript, target.connect(mock.baseUrl, host, scenario));
     return { result, requests: [...mock.requests], host };
   } finally {
     await mock.close();

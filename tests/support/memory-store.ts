@@ -3,8 +3,8 @@
 import type { HistoryRecord } from '../../ts/src/generated/HistoryRecord.js';
 import type { LoadedHistory } from '../../ts/src/generated/LoadedHistory.js';
 import type { StoredThread } from '../../ts/src/generated/StoredThread.js';
-import type { ThreadListPage } from '../../ts/src/generated/ThreadListPage.js';
 import type { ThreadListQuery } from '../../ts/src/generated/ThreadListQuery.js';
+import type { ThreadSourceKind } from '../../ts/src/generated/ThreadSourceKind.js';
 import type { ThreadStoreAdapter } from '../../ts/src/stores/index.js';
 
 interface Entry {
@@ -28,6 +28,18 @@ export function createMemoryThreadStore(): ThreadStoreAdapter {
     return thread.recencyAt ?? thread.updatedAt;
   };
 
+  const sourceKind = (source: StoredThread['thread']['source']): ThreadSourceKind => {
+    if (typeof source === 'string') {
+      return source === 'cli' || source === 'vscode' || source === 'exec' || source === 'appServer' ? source : 'unknown';
+    }
+    const subAgent = source.subAgent;
+    if (subAgent === undefined) return 'unknown';
+    if (subAgent === 'review') return 'subAgentReview';
+    if (subAgent === 'compact') return 'subAgentCompact';
+    if (typeof subAgent === 'object' && subAgent !== null && 'thread_spawn' in subAgent) return 'subAgentThreadSpawn';
+    return 'subAgentOther';
+  };
+
   return {
     create(stored: StoredThread): void {
       if (threads.has(stored.thread.id)) throw new Error(`thread ${stored.thread.id} already exists`);
@@ -46,22 +58,41 @@ export function createMemoryThreadStore(): ThreadStoreAdapter {
     update(stored: StoredThread): void {
       existing(stored.thread.id).stored = copy(stored);
     },
-    list(query: ThreadListQuery): ThreadListPage {
-      const matching = [...threads.values()]
+    list(query: ThreadListQuery): StoredThread[] {
+      // The rules of the core's `ThreadListQuery` (core/src/store/thread_list.rs): filter, then order, then page.
+      const term = query.searchTerm ? query.searchTerm.toLowerCase() : null;
+      const matches = (stored: StoredThread): boolean => {
+        const thread = stored.thread;
+        return (
+          thread.preview !== '' &&
+          stored.archived === query.archived &&
+          (query.cwds.length === 0 || query.cwds.includes(thread.cwd)) &&
+          (query.modelProviders.length === 0 || query.modelProviders.includes(thread.modelProvider)) &&
+          (query.sourceKinds.length === 0 || query.sourceKinds.includes(sourceKind(thread.source))) &&
+          (term === null ||
+            thread.preview.toLowerCase().includes(term) ||
+            (thread.name ?? '').toLowerCase().includes(term))
+        );
+      };
+      const compare = (aValue: number, aId: string, bValue: number, bId: string): number =>
+        aValue - bValue || (aId < bId ? -1 : aId > bId ? 1 : 0);
+      const anchor = query.anchor;
+      const afterAnchor = (stored: StoredThread): boolean => {
+        if (anchor === null) return true;
+        const value = sortValue(stored, query.sortKey);
+        if (anchor.threadId === null && value === anchor.sortValue) return true;
+        const order = compare(value, stored.thread.id, anchor.sortValue, anchor.threadId ?? stored.thread.id);
+        return query.ascending ? order > 0 : order < 0;
+      };
+      const page = [...threads.values()]
         .map((entry) => entry.stored)
-        .filter((stored) => stored.archived === query.archived)
+        .filter((stored) => matches(stored) && afterAnchor(stored))
         .sort((a, b) => {
-          const order =
-            sortValue(a, query.sortKey) - sortValue(b, query.sortKey) ||
-            (a.thread.id < b.thread.id ? -1 : a.thread.id > b.thread.id ? 1 : 0);
+          const order = compare(sortValue(a, query.sortKey), a.thread.id, sortValue(b, query.sortKey), b.thread.id);
           return query.ascending ? order : -order;
-        });
-      // Like the core's store: the cursor is a decimal offset, opaque to the engine.
-      const offset = query.cursor === null ? 0 : Number(query.cursor);
-      if (!Number.isInteger(offset) || offset < 0) throw new Error(`invalid cursor: ${query.cursor}`);
-      const page = matching.slice(offset, offset + Math.max(query.limit, 1));
-      const next = offset + page.length;
-      return { threads: copy(page), nextCursor: next < matching.length ? String(next) : null };
+        })
+        .slice(0, query.limit);
+      return copy(page);
     },
     delete(threadId: string): boolean {
       return threads.delete(threadId);

@@ -12,6 +12,7 @@ import {
   type MockResponse,
 } from './mock-responses.js';
 import type { Tolerated } from './tolerances.js';
+import { loadTranscript } from './transcript.js';
 
 export interface Scenario {
   /** The transcript's file name without `.jsonl`, e.g. `04_interrupt`. */
@@ -22,6 +23,8 @@ export interface Scenario {
   tolerated: Tolerated;
   /** Set while a feature the scenario needs is missing: names it; the scenario runs and reports without failing. */
   todo?: string;
+  /** The `model/list` catalog the host gives the engine (`EngineOptions.models`), when the scenario needs one. */
+  models?: unknown[];
 }
 
 /**
@@ -50,6 +53,12 @@ function stalledMessage(itemId: string, deltas: string[]): MockResponse {
 }
 
 const plain = (text: string, itemId: string): MockResponse => ({ events: plainTurnEvents(text, itemId) });
+
+/** The catalog 0.169 bundled, as its first `model/list` answered in transcript 12; Spindle serves it as a host's. */
+function capturedCatalog(): unknown[] {
+  const answer = loadTranscript('12_model_list').s2c.find((message) => message.id === 2) as { result: { data: unknown[] } };
+  return answer.result.data;
+}
 
 export const scenarios: Scenario[] = [
   {
@@ -84,7 +93,6 @@ export const scenarios: Scenario[] = [
       readStateNull: 'Spindle keeps no unread markers: thread/read.readState is null (PROTOCOL.md §4.4)',
       opaqueCursors: cursors,
     },
-    todo: 'thread/turns/list',
   },
   {
     name: '04_interrupt',
@@ -101,7 +109,6 @@ export const scenarios: Scenario[] = [
       listReadStates: 'Spindle keeps no unread markers: thread/list.readStates (PROTOCOL.md §4.5)',
       opaqueCursors: cursors,
     },
-    todo: 'thread/list',
   },
   {
     name: '08_fork_resume',
@@ -140,7 +147,7 @@ export const scenarios: Scenario[] = [
     name: '12_model_list',
     mock: [],
     tolerated: {},
-    todo: 'model/list',
+    models: capturedCatalog(),
   },
 ];
 

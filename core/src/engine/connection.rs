@@ -139,14 +139,17 @@ async fn route(ctx: &Ctx, request: ClientRequest, responder: Responder) {
         ClientRequest::ThreadStart(params) => handlers::thread::start(ctx, params, responder).await,
         ClientRequest::ThreadResume(params) => handlers::thread_resume::resume(ctx, params, responder).await,
         ClientRequest::ThreadRead(params) => handlers::thread::read(ctx, params, responder).await,
+        ClientRequest::ThreadList(params) => handlers::thread_list::list(ctx, params, responder).await,
         ClientRequest::ThreadLoadedList(params) => handlers::thread::loaded_list(ctx, params, responder),
         ClientRequest::ThreadArchive(params) => handlers::thread_archive::archive(ctx, params, responder).await,
         ClientRequest::ThreadUnarchive(params) => handlers::thread_archive::unarchive(ctx, params, responder).await,
         ClientRequest::ThreadDelete(params) => handlers::thread_archive::delete(ctx, params, responder).await,
         ClientRequest::ThreadNameSet(params) => handlers::thread::name_set(ctx, params, responder).await,
         ClientRequest::ThreadCompactStart(params) => handlers::turn::compact(ctx, params, responder),
+        ClientRequest::ThreadTurnsList(params) => handlers::thread_turns_list::list(ctx, params, responder).await,
         ClientRequest::TurnStart(params) => handlers::turn::start(ctx, params, responder),
         ClientRequest::TurnSteer(params) => handlers::turn::steer(ctx, params, responder),
         ClientRequest::TurnInterrupt(params) => handlers::turn::interrupt(ctx, params, responder),
+        ClientRequest::ModelList(params) => handlers::model::list(ctx, params, responder),
     }
 }

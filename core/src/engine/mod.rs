@@ -1,6 +1,7 @@
 //! The engine: loaded threads, stores and the host's services, shared by every connection.
 
 pub mod connection;
+mod cursor;
 mod handlers;
 mod outbox;
 mod thread_actor;
@@ -16,6 +17,7 @@ use ts_rs::TS;
 
 use crate::host::{Clock, ModelTransport, Spawn};
 use crate::model::scripted::ScriptedModel;
+use crate::protocol::model::Model;
 use crate::store::memory::MemoryThreadStore;
 use crate::store::memory_queue::MemoryQueueStore;
 use crate::store::{QueueStore, ThreadStore};
@@ -49,9 +51,12 @@ pub struct EngineOptions {
     /// `modelContextWindow` of token usage (0.169's fallback metadata: 258400).
     #[ts(type = "number | null")]
     pub model_context_window: Option<i64>,
-    /// `Thread.source`; `"vscode"` as 0.169 reports for app-server clients.
+    /// `Thread.source`; `"vscode"` as 0.169 reports for app-server clients. `thread/list` without
+    /// `sourceKinds` shows only `cli` and `vscode` threads, as 0.169 does.
     #[ts(type = "string | { [key: string]: unknown }")]
     pub source: Value,
+    /// The catalog `model/list` serves, in order. Empty: one default entry for `model`.
+    pub models: Vec<Model>,
     /// Delay between the scripted model's chunks, for demos.
     #[ts(type = "number")]
     pub scripted_chunk_delay_ms: u64,
@@ -69,6 +74,7 @@ impl Default for EngineOptions {
             platform: "embedded".into(),
             model_context_window: Some(258_400),
             source: Value::String("vscode".into()),
+            models: Vec::new(),
             scripted_chunk_delay_ms: 0,
         }
     }

@@ -132,6 +132,26 @@ pub fn empty_thread_name() -> RpcError {
     invalid_request("thread name must not be empty")
 }
 
+/// A paging cursor (`thread/list`, `thread/turns/list`, `model/list`) the server did not write.
+pub fn invalid_cursor(cursor: &str) -> RpcError {
+    invalid_request(format!("invalid cursor: {cursor}"))
+}
+
+/// A `thread/turns/list` cursor whose anchor turn is not in the thread.
+pub fn turns_cursor_anchor_gone() -> RpcError {
+    invalid_request("invalid cursor: anchor turn is no longer present")
+}
+
+/// `thread/turns/list` on an ephemeral thread.
+pub fn ephemeral_turns_list() -> RpcError {
+    invalid_request("ephemeral threads do not support thread/turns/list")
+}
+
+/// A `model/list` cursor past the end of the catalog.
+pub fn model_cursor_past_end(start: usize, total: usize) -> RpcError {
+    invalid_request(format!("cursor {start} exceeds total models {total}"))
+}
+
 /// A data-less remote image URL (0.169 probe).
 pub fn remote_image_url() -> RpcError {
     invalid_request("remote image URLs are not supported; use an inline data URL instead")

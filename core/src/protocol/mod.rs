@@ -5,7 +5,9 @@ pub mod error;
 pub mod initialize;
 pub mod item;
 pub mod jsonrpc;
+pub mod model;
 pub mod thread;
+pub mod thread_list;
 pub mod tool;
 pub mod turn;
 
@@ -19,11 +21,13 @@ use item::{
     ReasoningSummaryPartAddedNotification, ReasoningSummaryTextDeltaNotification, ReasoningTextDeltaNotification,
 };
 use jsonrpc::RpcError;
+use model::ModelListParams;
 use thread::{
     ThreadIdNotification, ThreadIdParams, ThreadLoadedListParams, ThreadNameSetParams, ThreadNameUpdatedNotification,
     ThreadReadParams, ThreadResumeParams, ThreadStartParams, ThreadStartedNotification,
     ThreadStatusChangedNotification, ThreadTokenUsageUpdatedNotification,
 };
+use thread_list::{ThreadListParams, ThreadTurnsListParams};
 use turn::{ErrorNotification, TurnInterruptParams, TurnNotification, TurnStartParams, TurnSteerParams};
 
 /// A client request, keyed by its wire method. Dispatch is a deserialization step, as upstream:
@@ -44,6 +48,9 @@ pub enum ClientRequest {
     /// PROTOCOL.md §4.4.
     #[serde(rename = "thread/read")]
     ThreadRead(ThreadReadParams),
+    /// PROTOCOL.md §4.5.
+    #[serde(rename = "thread/list")]
+    ThreadList(ThreadListParams),
     /// PROTOCOL.md §4.6.
     #[serde(rename = "thread/loaded/list")]
     ThreadLoadedList(ThreadLoadedListParams),
@@ -62,6 +69,9 @@ pub enum ClientRequest {
     /// PROTOCOL.md §4.11.
     #[serde(rename = "thread/compact/start")]
     ThreadCompactStart(ThreadIdParams),
+    /// PROTOCOL.md §4.12.
+    #[serde(rename = "thread/turns/list")]
+    ThreadTurnsList(ThreadTurnsListParams),
     /// PROTOCOL.md §4.14.
     #[serde(rename = "turn/start")]
     TurnStart(TurnStartParams),
@@ -71,6 +81,9 @@ pub enum ClientRequest {
     /// PROTOCOL.md §4.16.
     #[serde(rename = "turn/interrupt")]
     TurnInterrupt(TurnInterruptParams),
+    /// PROTOCOL.md §4.17.
+    #[serde(rename = "model/list")]
+    ModelList(ModelListParams),
 }
 
 /// Methods that need the `experimentalApi` capability (PROTOCOL.md §2).

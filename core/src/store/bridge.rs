@@ -9,14 +9,15 @@ use serde::de::DeserializeOwned;
 use serde_json::json;
 
 use super::StoreError;
-use super::thread_store::{HistoryRecord, LoadedHistory, StoredThread, ThreadListPage, ThreadListQuery, ThreadStore};
+use super::thread_list::ThreadListQuery;
+use super::thread_store::{HistoryRecord, LoadedHistory, StoredThread, ThreadStore};
 use crate::host::{BoxFut, JsonStoreCall, boxed};
 
 /// A [`ThreadStore`] whose every operation is answered by the host adapter behind `call`.
 ///
 /// Operations and their JSON: `create([StoredThread]) -> null`, `append([threadId, HistoryRecord[]])
 /// -> null`, `load([threadId, tail|null]) -> LoadedHistory|null`, `update([StoredThread]) -> null`,
-/// `list([ThreadListQuery]) -> ThreadListPage`, `delete([threadId]) -> boolean`.
+/// `list([ThreadListQuery]) -> StoredThread[]`, `delete([threadId]) -> boolean`.
 pub struct BridgedThreadStore {
     call: Arc<dyn JsonStoreCall>,
 }
@@ -60,7 +61,7 @@ impl ThreadStore for BridgedThreadStore {
         self.invoke::<serde_json::Value>("update", json!([thread])).map_ok_unit()
     }
 
-    fn list(&self, query: ThreadListQuery) -> BoxFut<'_, Result<ThreadListPage, StoreError>> {
+    fn list(&self, query: ThreadListQuery) -> BoxFut<'_, Result<Vec<StoredThread>, StoreError>> {
         self.invoke("list", json!([query]))
     }
 

@@ -4,9 +4,8 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 
 use super::StoreError;
-use super::thread_store::{
-    HistoryRecord, LoadedHistory, StoredThread, ThreadListPage, ThreadListQuery, ThreadSortKey, ThreadStore,
-};
+use super::thread_list::ThreadListQuery;
+use super::thread_store::{HistoryRecord, LoadedHistory, StoredThread, ThreadStore};
 use crate::host::{BoxFut, boxed};
 
 #[derive(Default)]
@@ -32,14 +31,6 @@ impl MemoryThreadStore {
         // A poisoned lock only means another caller panicked mid-update; the map is still usable.
         let mut guard = self.threads.lock().unwrap_or_else(|poison| poison.into_inner());
         f(&mut guard)
-    }
-}
-
-fn sort_value(stored: &StoredThread, key: ThreadSortKey) -> i64 {
-    match key {
-        ThreadSortKey::CreatedAt => stored.thread.created_at,
-        ThreadSortKey::UpdatedAt => stored.thread.updated_at,
-        ThreadSortKey::RecencyAt => stored.thread.recency_at.unwrap_or(stored.thread.updated_at),
     }
 }
 
@@ -89,33 +80,17 @@ impl ThreadStore for MemoryThreadStore {
         boxed(async move { result })
     }
 
-    fn list(&self, query: ThreadListQuery) -> BoxFut<'_, Result<ThreadListPage, StoreError>> {
-        let result = self.with(|threads| {
+    fn list(&self, query: ThreadListQuery) -> BoxFut<'_, Result<Vec<StoredThread>, StoreError>> {
+        let page = self.with(|threads| {
             let mut matching: Vec<&StoredThread> = threads
                 .values()
                 .filter_map(|entry| entry.stored.as_ref())
-                .filter(|stored| stored.archived == query.archived)
+                .filter(|stored| query.matches(stored) && query.after_anchor(stored))
                 .collect();
-            matching.sort_by(|a, b| {
-                let order = sort_value(a, query.sort_key)
-                    .cmp(&sort_value(b, query.sort_key))
-                    .then_with(|| a.thread.id.cmp(&b.thread.id));
-                if query.ascending { order } else { order.reverse() }
-            });
-            // The cursor is a decimal offset; hosts must treat it as opaque.
-            let offset = match &query.cursor {
-                None => 0,
-                Some(cursor) => {
-                    cursor.parse::<usize>().map_err(|_| StoreError::InvalidData(format!("invalid cursor: {cursor}")))?
-                }
-            };
-            let limit = query.limit.max(1) as usize;
-            let threads: Vec<StoredThread> = matching.iter().skip(offset).take(limit).map(|s| (*s).clone()).collect();
-            let next = offset + threads.len();
-            let next_cursor = (next < matching.len()).then(|| next.to_string());
-            Ok(ThreadListPage { threads, next_cursor })
+            matching.sort_by(|a, b| query.order(a, b));
+            matching.into_iter().take(query.limit as usize).cloned().collect()
         });
-        boxed(async move { result })
+        boxed(async move { Ok(page) })
     }
 
     fn delete(&self, thread_id: String) -> BoxFut<'_, Result<bool, StoreError>> {

@@ -5,10 +5,12 @@ pub mod bridge;
 pub mod memory;
 pub mod memory_queue;
 pub mod queue_store;
+pub mod thread_list;
 pub mod thread_store;
 
 pub use queue_store::{QueueStore, QueuedTurnRow, QueuedTurnState};
-pub use thread_store::{HistoryRecord, StoredThread, ThreadListPage, ThreadListQuery, ThreadSettings, ThreadStore};
+pub use thread_list::{ThreadListAnchor, ThreadListQuery};
+pub use thread_store::{HistoryRecord, StoredThread, ThreadSettings, ThreadStore};
 
 /// A storage adapter failed; the message is the adapter's own.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

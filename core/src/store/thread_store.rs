@@ -5,6 +5,7 @@ use serde_json::Value;
 use ts_rs::TS;
 
 use super::StoreError;
+use super::thread_list::ThreadListQuery;
 use crate::host::{BoxFut, MaybeSend, MaybeSync};
 use crate::protocol::thread::{Thread, ThreadTokenUsage};
 use crate::protocol::turn::Turn;
@@ -114,48 +115,6 @@ fn model_history(records: &[HistoryRecord]) -> Vec<Value> {
     history
 }
 
-/// Sort keys of `thread/list`.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[serde(rename_all = "snake_case")]
-#[ts(export)]
-pub enum ThreadSortKey {
-    /// By `createdAt`.
-    #[default]
-    CreatedAt,
-    /// By `updatedAt`.
-    UpdatedAt,
-    /// By `recencyAt`.
-    RecencyAt,
-}
-
-/// A page request over stored threads.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
-#[serde(rename_all = "camelCase")]
-#[ts(export)]
-pub struct ThreadListQuery {
-    /// Opaque cursor from the previous page.
-    pub cursor: Option<String>,
-    /// Page size.
-    pub limit: u32,
-    /// True: only archived threads; false: only non-archived ones.
-    pub archived: bool,
-    /// Sort key.
-    pub sort_key: ThreadSortKey,
-    /// Ascending instead of the default descending order.
-    pub ascending: bool,
-}
-
-/// One page of stored threads.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
-#[serde(rename_all = "camelCase")]
-#[ts(export)]
-pub struct ThreadListPage {
-    /// The threads of this page.
-    pub threads: Vec<StoredThread>,
-    /// Cursor of the next page, if any.
-    pub next_cursor: Option<String>,
-}
-
 /// Where threads live. Every method is async; implementations: memory (default), the JSON bridge
 /// to JS adapters, and (later) SQLite and IndexedDB.
 pub trait ThreadStore: MaybeSend + MaybeSync {
@@ -167,8 +126,9 @@ pub trait ThreadStore: MaybeSend + MaybeSync {
     fn load(&self, thread_id: String, tail: Option<u32>) -> BoxFut<'_, Result<Option<LoadedHistory>, StoreError>>;
     /// Replaces a thread's record (name, archived, preview, timestamps, settings).
     fn update(&self, thread: StoredThread) -> BoxFut<'_, Result<(), StoreError>>;
-    /// Lists threads by page.
-    fn list(&self, query: ThreadListQuery) -> BoxFut<'_, Result<ThreadListPage, StoreError>>;
+    /// The first `query.limit` threads that match `query`, in its order, after its anchor (see
+    /// [`ThreadListQuery`] for the rules every store must apply before it counts the page).
+    fn list(&self, query: ThreadListQuery) -> BoxFut<'_, Result<Vec<StoredThread>, StoreError>>;
     /// Deletes a thread and its history; `false` if it did not exist.
     fn delete(&self, thread_id: String) -> BoxFut<'_, Result<bool, StoreError>>;
 }

@@ -1,13 +1,16 @@
 mod dynamic_tools;
 mod error_rows;
 mod initialize;
+mod model_list;
 mod no_panic;
 mod reasoning;
 mod thread_archive;
 mod thread_compact;
+mod thread_list;
 mod thread_name_set;
 mod thread_resume;
 mod thread_start;
+mod thread_turns_list;
 mod turn_interrupt;
 mod turn_start;
 mod turn_steer;

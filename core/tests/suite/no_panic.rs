@@ -21,6 +21,9 @@ const SEEDS: &[&str] = &[
     r#"{"id":"s","method":"thread/read","params":{"threadId":"67e55044-10b1-426f-9247-bb680e5fe0c8","includeTurns":true}}"#,
     r#"{"id":3,"method":"thread/loaded/list","params":{"cursor":"18446744073709551616","limit":4294967295}}"#,
     r#"{"id":4,"method":"turn/start","params":{"threadId":"67e55044-10b1-426f-9247-bb680e5fe0c8","input":[{"type":"image","url":"http://x"}]}}"#,
+    r#"{"id":5,"method":"thread/list","params":{"cursor":"2024-02-29T23:59:59Z|x","limit":4294967295,"sortKey":"recency_at","cwd":["/"],"searchTerm":"hé😀"}}"#,
+    r#"{"id":6,"method":"thread/turns/list","params":{"threadId":"67e55044-10b1-426f-9247-bb680e5fe0c8","cursor":"{\"turnId\":\"x\",\"includeAnchor\":true}","limit":0,"itemsView":"full"}}"#,
+    r#"{"id":7,"method":"model/list","params":{"cursor":"18446744073709551615","limit":4294967295,"includeHidden":true}}"#,
 ];
 
 #[test]

@@ -1,6 +1,9 @@
 //! A native test host for the engine: a thread-pool executor, the system clock, and a connection
 //! whose messages land in a channel the test reads with a deadline.
 
+pub mod golden;
+pub mod hanging;
+
 use std::sync::Arc;
 use std::sync::mpsc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -40,8 +43,20 @@ impl Clock for SystemClock {
 
 /// Builds an engine for tests; `None`s select the scripted model and memory stores.
 pub fn engine(transport: Option<Arc<dyn ModelTransport>>, thread_store: Option<Arc<dyn ThreadStore>>) -> Engine {
-    let options =
-        EngineOptions { model: "mock-model".into(), model_provider: "mock_provider".into(), ..Default::default() };
+    engine_with(test_options(), transport, thread_store)
+}
+
+/// The options [`engine`] uses: the transcripts' model and provider.
+pub fn test_options() -> EngineOptions {
+    EngineOptions { model: "mock-model".into(), model_provider: "mock_provider".into(), ..Default::default() }
+}
+
+/// Builds an engine for tests with these options.
+pub fn engine_with(
+    options: EngineOptions,
+    transport: Option<Arc<dyn ModelTransport>>,
+    thread_store: Option<Arc<dyn ThreadStore>>,
+) -> Engine {
     let host = EngineHost {
         spawn: Arc::new(PoolSpawn(ThreadPool::builder().pool_size(2).create().expect("thread pool"))),
         clock: Arc::new(SystemClock),

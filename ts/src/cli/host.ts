@@ -6,9 +6,10 @@ import { join } from 'node:path';
 import { arch, homedir, platform } from 'node:os';
 
 import type { EngineOptions } from '../generated/EngineOptions.js';
+import type { Model } from '../generated/Model.js';
 import type { ModelTransportAdapter } from '../runtime/binding.js';
 import { createFetchTransport } from '../transports/fetch.js';
-import { resolveCodexHome, resolveModelConfig, type Env, type ModelConfig } from './config.js';
+import { ConfigError, resolveCodexHome, resolveModelConfig, type Env, type ModelConfig } from './config.js';
 
 /** Everything `createEngine` needs, resolved once at startup. */
 export interface CliHost {
@@ -30,8 +31,26 @@ export function loadHost(env: Env, { readConfig }: { readConfig: boolean }): Cli
     platform: `node ${platform()} ${arch()}`,
   };
   if (config.model !== null) options.model = config.model;
+  const catalog = env.SPINDLE_MODEL_CATALOG?.trim();
+  if (catalog) options.models = readModelCatalog(catalog);
   const transport = config.baseUrl === null ? null : createFetchTransport({ baseUrl: config.baseUrl, apiKey: config.apiKey });
   return { config, options, transport };
+}
+
+/**
+ * The `model/list` catalog from a JSON file: an array of `Model` objects, or a saved `model/list`
+ * result (`{"data": [...]}`). The engine checks each entry's shape.
+ */
+function readModelCatalog(path: string): Model[] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new ConfigError(`SPINDLE_MODEL_CATALOG: cannot read ${path}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  const models = Array.isArray(parsed) ? parsed : (parsed as { data?: unknown } | null)?.data;
+  if (!Array.isArray(models)) throw new ConfigError(`SPINDLE_MODEL_CATALOG: ${path} holds neither an array nor {"data": [...]}`);
+  return models as Model[];
 }
 
 function readConfigFile(path: string): string | null {

@@ -14,7 +14,9 @@ Commands:
   app-server        serve the Codex app-server v2 protocol on stdin/stdout
                     (newline-delimited JSON-RPC); the model comes from
                     $CODEX_HOME/config.toml, else OPENAI_API_KEY, else the
-                    scripted model
+                    scripted model; SPINDLE_MODEL_CATALOG names a JSON
+                    file with the model/list catalog (Model[] or a
+                    saved model/list result)
   demo [prompt...]  a short conversation with an in-process engine, offline
                     unless OPENAI_API_KEY is set
 

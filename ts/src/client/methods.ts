@@ -3,13 +3,16 @@
 import type { ClientRequest } from '../generated/ClientRequest.js';
 import type { EmptyResponse } from '../generated/EmptyResponse.js';
 import type { InitializeResponse } from '../generated/InitializeResponse.js';
+import type { ModelListResponse } from '../generated/ModelListResponse.js';
 import type { RequestId } from '../generated/RequestId.js';
 import type { ServerNotification } from '../generated/ServerNotification.js';
+import type { ThreadListResponse } from '../generated/ThreadListResponse.js';
 import type { ThreadLoadedListResponse } from '../generated/ThreadLoadedListResponse.js';
 import type { ThreadNameSetResponse } from '../generated/ThreadNameSetResponse.js';
 import type { ThreadReadResponse } from '../generated/ThreadReadResponse.js';
 import type { ThreadResumeResponse } from '../generated/ThreadResumeResponse.js';
 import type { ThreadStartResponse } from '../generated/ThreadStartResponse.js';
+import type { ThreadTurnsListResponse } from '../generated/ThreadTurnsListResponse.js';
 import type { ThreadUnarchiveResponse } from '../generated/ThreadUnarchiveResponse.js';
 import type { TurnInterruptResponse } from '../generated/TurnInterruptResponse.js';
 import type { TurnStartResponse } from '../generated/TurnStartResponse.js';
@@ -27,15 +30,18 @@ export interface ClientResults {
   'thread/start': ThreadStartResponse;
   'thread/resume': ThreadResumeResponse;
   'thread/read': ThreadReadResponse;
+  'thread/list': ThreadListResponse;
   'thread/loaded/list': ThreadLoadedListResponse;
   'thread/name/set': ThreadNameSetResponse;
   'thread/archive': EmptyResponse;
   'thread/unarchive': ThreadUnarchiveResponse;
   'thread/delete': EmptyResponse;
   'thread/compact/start': EmptyResponse;
+  'thread/turns/list': ThreadTurnsListResponse;
   'turn/start': TurnStartResponse;
   'turn/steer': TurnSteerResponse;
   'turn/interrupt': TurnInterruptResponse;
+  'model/list': ModelListResponse;
 }
 
 /** The result of client request `M`. */

@@ -3,7 +3,6 @@
 import type { HistoryRecord } from '../generated/HistoryRecord.js';
 import type { LoadedHistory } from '../generated/LoadedHistory.js';
 import type { StoredThread } from '../generated/StoredThread.js';
-import type { ThreadListPage } from '../generated/ThreadListPage.js';
 import type { ThreadListQuery } from '../generated/ThreadListQuery.js';
 import type { StoreCallAdapter } from '../runtime/binding.js';
 
@@ -22,8 +21,12 @@ export interface ThreadStoreAdapter {
   load(threadId: string, tail: number | null): MaybePromise<LoadedHistory | null>;
   /** Replaces a thread's record. */
   update(thread: StoredThread): MaybePromise<void>;
-  /** One page of stored threads. */
-  list(query: ThreadListQuery): MaybePromise<ThreadListPage>;
+  /**
+   * The first `query.limit` stored threads that match every filter of `query` (threads with an
+   * empty `preview` never do), ordered by `(sort value, thread id)` and after `query.anchor`. Filter
+   * before counting the page: the engine pages on what this returns.
+   */
+  list(query: ThreadListQuery): MaybePromise<StoredThread[]>;
   /** Deletes a thread and its history; `false` if it did not exist. */
   delete(threadId: string): MaybePromise<boolean>;
 }

@@ -1,7 +1,10 @@
 //! One function per method, grouped by the protocol noun it acts on.
 
 pub mod initialize;
+pub mod model;
 pub mod thread;
 pub mod thread_archive;
+pub mod thread_list;
 pub mod thread_resume;
+pub mod thread_turns_list;
 pub mod turn;

@@ -130,17 +130,11 @@ pub async fn read(ctx: &Ctx, params: ThreadReadParams, responder: Responder) {
 
 async fn read_thread(ctx: &Ctx, params: ThreadReadParams) -> Result<ThreadReadResponse, RpcError> {
     let thread_id = ids::parse_thread_id(&params.thread_id)?;
-    if let Some(handle) = ctx.shared.loaded_thread(&thread_id) {
-        let (reply, answer) = oneshot::channel();
-        let read = ThreadCommand::Read { include_turns: params.include_turns, reply };
-        if handle.send(read)
-            && let Ok(thread) = answer.await
-        {
-            if params.include_turns && thread.ephemeral {
-                return Err(error::ephemeral_include_turns());
-            }
-            return Ok(ThreadReadResponse { thread, read_state: None });
+    if let Some(thread) = loaded_snapshot(ctx, &thread_id, params.include_turns).await {
+        if params.include_turns && thread.ephemeral {
+            return Err(error::ephemeral_include_turns());
         }
+        return Ok(ThreadReadResponse { thread, read_state: None });
     }
     let tail = if params.include_turns { None } else { Some(0) };
     let loaded = ctx
@@ -158,6 +152,17 @@ async fn read_thread(ctx: &Ctx, params: ThreadReadParams) -> Result<ThreadReadRe
         thread.turns = loaded.turns();
     }
     Ok(ThreadReadResponse { thread, read_state: None })
+}
+
+/// A loaded thread as its actor has it (`thread/read`'s view); `None` when it is not loaded or has
+/// just stopped.
+pub(crate) async fn loaded_snapshot(ctx: &Ctx, thread_id: &str, include_turns: bool) -> Option<Thread> {
+    let handle = ctx.shared.loaded_thread(thread_id)?;
+    let (reply, answer) = oneshot::channel();
+    if !handle.send(ThreadCommand::Read { include_turns, reply }) {
+        return None;
+    }
+    answer.await.ok()
 }
 
 /// Handles `thread/loaded/list` (PROTOCOL.md §4.6): loaded ids, sorted, paged by offset.
