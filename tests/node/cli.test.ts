@@ -206,7 +206,19 @@ describe('config resolution', () => {
 
   test('a provider named in config.toml wins over OPENAI_API_KEY', () => {
     const resolved = resolveModelConfig(config(), { OPENAI_API_KEY: 'openai-key', P_KEY: 'p-key' });
-    assert.deepEqual(resolved, { model: 'm1', modelProvider: 'p', baseUrl: 'http://127.0.0.1:1/v1', apiKey: 'p-key' });
+    assert.deepEqual(resolved, {
+      model: 'm1',
+      modelProvider: 'p',
+      baseUrl: 'http://127.0.0.1:1/v1',
+      apiKey: 'p-key',
+      requestMaxRetries: 0,
+      streamMaxRetries: 0,
+    });
+  });
+
+  test("a provider's retry counts are read as codex names them", () => {
+    const resolved = resolveModelConfig(config('request_max_retries = 2\nstream_max_retries = 3'), { P_KEY: 'k' });
+    assert.deepEqual([resolved.requestMaxRetries, resolved.streamMaxRetries], [2, 3]);
   });
 
   test('without a configured provider, OPENAI_API_KEY selects OpenAI at OPENAI_BASE_URL or the default', () => {
@@ -215,22 +227,28 @@ describe('config resolution', () => {
       modelProvider: 'openai',
       baseUrl: 'http://127.0.0.1:2/v1',
       apiKey: 'k',
+      requestMaxRetries: 0,
+      streamMaxRetries: 0,
     });
     assert.deepEqual(resolveModelConfig('model = "m2"\n', { OPENAI_API_KEY: 'k' }), {
       model: 'm2',
       modelProvider: 'openai',
       baseUrl: DEFAULT_OPENAI_BASE_URL,
       apiKey: 'k',
+      requestMaxRetries: 0,
+      streamMaxRetries: 0,
     });
   });
 
   test('with neither, the scripted model', () => {
-    assert.deepEqual(resolveModelConfig(null, {}), { model: null, modelProvider: 'scripted', baseUrl: null, apiKey: null });
+    const none = { requestMaxRetries: 0, streamMaxRetries: 0 };
+    assert.deepEqual(resolveModelConfig(null, {}), { model: null, modelProvider: 'scripted', baseUrl: null, apiKey: null, ...none });
     assert.deepEqual(resolveModelConfig('model = "m3"\n', { OPENAI_BASE_URL: 'http://127.0.0.1:3/v1' }), {
       model: 'm3',
       modelProvider: 'scripted',
       baseUrl: null,
       apiKey: null,
+      ...none,
     });
   });
 
@@ -240,6 +258,8 @@ describe('config resolution', () => {
       modelProvider: 'openai',
       baseUrl: DEFAULT_OPENAI_BASE_URL,
       apiKey: 'k',
+      requestMaxRetries: 0,
+      streamMaxRetries: 0,
     });
   });
 
@@ -252,6 +272,7 @@ describe('config resolution', () => {
       ['model = [1]\n', {}, /model must be a string/],
       ['model = \n', {}, /not valid TOML/],
       ['model_provider = "openai"\n', {}, /needs OPENAI_API_KEY/],
+      [config('stream_max_retries = -1'), { P_KEY: 'k' }, /stream_max_retries must be a whole number/],
     ];
     for (const [text, env, pattern] of cases) {
       assert.throws(() => resolveModelConfig(text, env), (error: unknown) => error instanceof ConfigError && pattern.test(error.message));

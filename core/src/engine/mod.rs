@@ -60,6 +60,12 @@ pub struct EngineOptions {
     /// Delay between the scripted model's chunks, for demos.
     #[ts(type = "number")]
     pub scripted_chunk_delay_ms: u64,
+    /// Silent retries of a model request that failed before streaming (5xx, transport error);
+    /// codex's `request_max_retries`. 0, the captures' setting, turns them off.
+    pub request_max_retries: u32,
+    /// Retries of a stream that broke before `response.completed`, each announced by an `error`
+    /// notification with `willRetry: true`; codex's `stream_max_retries`.
+    pub stream_max_retries: u32,
 }
 
 impl Default for EngineOptions {
@@ -76,6 +82,8 @@ impl Default for EngineOptions {
             source: Value::String("vscode".into()),
             models: Vec::new(),
             scripted_chunk_delay_ms: 0,
+            request_max_retries: 0,
+            stream_max_retries: 0,
         }
     }
 }

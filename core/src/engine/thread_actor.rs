@@ -55,6 +55,8 @@ pub(crate) enum ThreadCommand {
     ReplayUsage(Arc<Outbox>),
     /// An event from model request `request_id` (events of an abandoned request are stale).
     Model { request_id: u64, event: RunnerEvent },
+    /// The backoff before retrying model request `request_id` is over.
+    RetryModel { request_id: u64 },
     /// The client's answer to tool call `call_id`; `None` when no answer can come any more.
     ToolAnswer { call_id: String, answer: Option<ClientAnswer> },
 }
@@ -73,6 +75,7 @@ impl ThreadCommand {
             | ThreadCommand::Unload { .. }
             | ThreadCommand::Read { .. }
             | ThreadCommand::Model { .. }
+            | ThreadCommand::RetryModel { .. }
             | ThreadCommand::ToolAnswer { .. } => None,
         }
     }
@@ -187,6 +190,9 @@ struct ActiveTurn {
     follow_up: bool,
     /// `turn/start.outputSchema`: applies to this turn only (PROTOCOL.md §4.14).
     output_schema: Option<Value>,
+    /// Retries spent on failed requests and on broken streams since the last completed response.
+    request_retries: u32,
+    stream_retries: u32,
     /// The current model request; events of any other request are stale.
     request_id: u64,
     /// Dropping it stops the current model request.
@@ -242,6 +248,12 @@ impl LoadedThread {
                     Some(_) => self.model_event(event).await,
                 },
                 ThreadCommand::ToolAnswer { call_id, answer } => self.tool_answer(call_id, answer).await,
+                ThreadCommand::RetryModel { request_id } => {
+                    // A steer, an interrupt or the turn's end since the failure cancels the retry.
+                    if self.active.as_ref().is_some_and(|active| active.request_id == request_id) {
+                        self.request_model();
+                    }
+                }
                 ThreadCommand::ReplayUsage(outbox) => self.replay_usage(&outbox),
             }
             self.subscribers.retain(|outbox| !outbox.is_closed());

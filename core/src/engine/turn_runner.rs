@@ -24,8 +24,19 @@ const ERROR_BODY_LIMIT: usize = 64 * 1024;
 pub(crate) enum RunnerEvent {
     /// One decoded stream event, in stream order.
     Stream(ResponsesEvent),
-    /// The request failed; no more events follow.
-    Failed(TurnError),
+    /// The request failed; no more events follow. `retry` says whether trying again may help.
+    Failed { error: TurnError, retry: Retry },
+}
+
+/// Which retry budget a failed request may draw on (PROTOCOL.md §7.6).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Retry {
+    /// The answer itself is final (4xx, 429, `response.failed`, malformed events).
+    Never,
+    /// Nothing was streamed: the request failed (5xx, transport error); retried silently.
+    Request,
+    /// The stream broke before `response.completed`; retried with a notice.
+    Stream,
 }
 
 /// Everything one model request needs.
@@ -47,7 +58,7 @@ pub(crate) async fn run(call: ModelCall) {
     let outcome = async {
         let head = match until_cancelled(transport.post(request), &mut cancel).await {
             None => return Outcome::Cancelled,
-            Some(Err(error)) => return Outcome::Failed(failure::transport_failed(&error.0)),
+            Some(Err(error)) => return Outcome::Failed(failure::transport_failed(&error.0), Retry::Request),
             Some(Ok(head)) => head,
         };
         if !(200..300).contains(&head.status) {
@@ -60,28 +71,29 @@ pub(crate) async fn run(call: ModelCall) {
                     Some(Ok(None)) | Some(Err(_)) => break,
                 }
             }
-            return Outcome::Failed(failure::http_status(head.status, &String::from_utf8_lossy(&body)));
+            let retry = if head.status >= 500 { Retry::Request } else { Retry::Never };
+            return Outcome::Failed(failure::http_status(head.status, &String::from_utf8_lossy(&body)), retry);
         }
         let mut decoder = SseDecoder::new();
         loop {
             let chunk = match until_cancelled(transport.read(request_id), &mut cancel).await {
                 None => return Outcome::Cancelled,
-                Some(Err(error)) => return Outcome::Failed(failure::stream_disconnected(&error.0)),
-                Some(Ok(None)) => return Outcome::Failed(failure::stream_closed_early()),
+                Some(Err(error)) => return Outcome::Failed(failure::stream_disconnected(&error.0), Retry::Stream),
+                Some(Ok(None)) => return Outcome::Failed(failure::stream_closed_early(), Retry::Stream),
                 Some(Ok(Some(chunk))) => chunk,
             };
             for sse in decoder.push(&chunk) {
                 match events::decode(&sse) {
-                    Err(error) => return Outcome::Failed(failure::stream_disconnected(&error)),
+                    Err(error) => return Outcome::Failed(failure::stream_disconnected(&error), Retry::Never),
                     Ok(ResponsesEvent::Ignored) => {}
                     Ok(ResponsesEvent::Failed { message }) => {
-                        return Outcome::Failed(failure::stream_disconnected(&message));
+                        return Outcome::Failed(failure::stream_disconnected(&message), Retry::Never);
                     }
                     Ok(ResponsesEvent::StreamError { message }) => {
-                        return Outcome::Failed(failure::stream_disconnected(&message));
+                        return Outcome::Failed(failure::stream_disconnected(&message), Retry::Never);
                     }
                     Ok(ResponsesEvent::Incomplete { reason }) => {
-                        return Outcome::Failed(failure::incomplete(&reason));
+                        return Outcome::Failed(failure::incomplete(&reason), Retry::Never);
                     }
                     Ok(event @ ResponsesEvent::Completed { .. }) => {
                         report(RunnerEvent::Stream(event));
@@ -96,9 +108,9 @@ pub(crate) async fn run(call: ModelCall) {
     match outcome {
         Outcome::Completed => {}
         Outcome::Cancelled => transport.cancel(request_id),
-        Outcome::Failed(error) => {
+        Outcome::Failed(error, retry) => {
             transport.cancel(request_id);
-            report(RunnerEvent::Failed(error));
+            report(RunnerEvent::Failed { error, retry });
         }
     }
 }
@@ -106,7 +118,7 @@ pub(crate) async fn run(call: ModelCall) {
 enum Outcome {
     Completed,
     Cancelled,
-    Failed(TurnError),
+    Failed(TurnError, Retry),
 }
 
 /// Awaits `future` unless the cancel handle fires (or is dropped) first.

@@ -48,3 +48,35 @@ pub fn transport_failed(cause: &str) -> TurnError {
         json!({"responseStreamConnectionFailed": {"httpStatusCode": null}}),
     )
 }
+
+/// The `error` notification before a stream retry (transcript 06b): attempt `attempt` of `max`,
+/// with what broke as `additionalDetails`.
+pub fn reconnecting(attempt: u32, max: u32, cause: &TurnError) -> TurnError {
+    TurnError {
+        message: format!("Reconnecting... {attempt}/{max}"),
+        codex_error_info: Some(json!({"responseStreamDisconnected": {"httpStatusCode": null}})),
+        additional_details: Some(cause.message.clone()),
+        misalignment: None,
+    }
+}
+
+/// How long to wait before retry `attempt` (1-based): 200 ms doubling, capped at 10 s.
+pub fn backoff_ms(attempt: u32) -> u64 {
+    200u64.saturating_mul(1 << attempt.saturating_sub(1).min(6)).min(10_000)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reconnecting_carries_the_cause_and_backoff_doubles_up_to_a_cap() {
+        let error = reconnecting(1, 2, &stream_closed_early());
+        assert_eq!(error.message, "Reconnecting... 1/2");
+        assert_eq!(
+            error.additional_details.as_deref(),
+            Some("stream disconnected before completion: stream closed before response.completed")
+        );
+        assert_eq!([backoff_ms(1), backoff_ms(2), backoff_ms(3), backoff_ms(40)], [200, 400, 800, 10_000]);
+    }
+}

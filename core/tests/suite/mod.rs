@@ -2,6 +2,7 @@ mod dynamic_tools;
 mod error_rows;
 mod initialize;
 mod model_list;
+mod model_retries;
 mod no_panic;
 mod reasoning;
 mod thread_archive;

@@ -197,17 +197,24 @@ impl ModelTransport for RecordingModel {
 pub struct Reply {
     pub events: Vec<Value>,
     pub hang: bool,
+    /// HTTP status and body text instead of a stream.
+    pub status: Option<(u16, String)>,
 }
 
 impl Reply {
     /// A response that streams `events` and ends.
     pub fn ends(events: Vec<Value>) -> Reply {
-        Reply { events, hang: false }
+        Reply { events, hang: false, status: None }
     }
 
     /// A response that streams `events` and then waits for cancellation.
     pub fn hangs(events: Vec<Value>) -> Reply {
-        Reply { events, hang: true }
+        Reply { events, hang: true, status: None }
+    }
+
+    /// An HTTP error answer with `body`.
+    pub fn status(status: u16, body: &str) -> Reply {
+        Reply { events: Vec::new(), hang: false, status: Some((status, body.to_owned())) }
     }
 }
 
@@ -268,13 +275,20 @@ impl ModelTransport for ScriptModel {
     ) -> BoxFut<'_, Result<spindle_core::ModelResponseHead, spindle_core::HostError>> {
         self.bodies.lock().unwrap().push(serde_json::from_str(&request.body).unwrap_or(Value::Null));
         let reply = self.replies.lock().unwrap().pop_front().unwrap_or(Reply::ends(Vec::new()));
-        let frames = reply
+        let mut frames: std::collections::VecDeque<Vec<u8>> = reply
             .events
             .iter()
             .map(|event| format!("event: {}\ndata: {event}\n\n", event["type"].as_str().unwrap_or("")).into_bytes())
             .collect();
+        let status = match reply.status {
+            Some((status, body)) => {
+                frames.push_back(body.into_bytes());
+                status
+            }
+            None => 200,
+        };
         self.streams.lock().unwrap().insert(request.id, (frames, reply.hang));
-        boxed(async { Ok(spindle_core::ModelResponseHead { status: 200, headers: std::collections::BTreeMap::new() }) })
+        boxed(async move { Ok(spindle_core::ModelResponseHead { status, headers: std::collections::BTreeMap::new() }) })
     }
 
     fn read(&self, id: u64) -> BoxFut<'_, Result<Option<Vec<u8>>, spindle_core::HostError>> {

@@ -15,6 +15,9 @@ export interface ModelConfig {
   baseUrl: string | null;
   /** Sent as a bearer token when set. */
   apiKey: string | null;
+  /** The provider's `request_max_retries` and `stream_max_retries`; 0 (no retries) when unset, Spindle's default. */
+  requestMaxRetries: number;
+  streamMaxRetries: number;
 }
 
 /** A configuration the CLI cannot run with; its message is meant for stderr as is. */
@@ -62,17 +65,20 @@ export function resolveModelConfig(configToml: string | null, env: Env): ModelCo
       apiKey = env[envKey] || null;
       if (apiKey === null) throw new ConfigError(`${where} reads its API key from ${envKey}, which is not set`);
     }
-    return { model, modelProvider: providerId, baseUrl, apiKey };
+    const requestMaxRetries = optionalCount(table, 'request_max_retries', `${where} request_max_retries`);
+    const streamMaxRetries = optionalCount(table, 'stream_max_retries', `${where} stream_max_retries`);
+    return { model, modelProvider: providerId, baseUrl, apiKey, requestMaxRetries, streamMaxRetries };
   }
 
   if (env.OPENAI_API_KEY) return openai(model, env, 'OPENAI_API_KEY');
-  return { model, modelProvider: 'scripted', baseUrl: null, apiKey: null };
+  return { model, modelProvider: 'scripted', baseUrl: null, apiKey: null, requestMaxRetries: 0, streamMaxRetries: 0 };
 }
 
 function openai(model: string | null, env: Env, reason: string): ModelConfig {
   const apiKey = env.OPENAI_API_KEY || null;
   if (apiKey === null) throw new ConfigError(`${reason} needs OPENAI_API_KEY to be set`);
-  return { model, modelProvider: 'openai', baseUrl: env.OPENAI_BASE_URL || DEFAULT_OPENAI_BASE_URL, apiKey };
+  const baseUrl = env.OPENAI_BASE_URL || DEFAULT_OPENAI_BASE_URL;
+  return { model, modelProvider: 'openai', baseUrl, apiKey, requestMaxRetries: 0, streamMaxRetries: 0 };
 }
 
 function parseConfig(text: string): Record<string, unknown> {
@@ -88,6 +94,16 @@ function optionalString(table: Record<string, unknown>, key: string, label: stri
   if (value === undefined) return null;
   if (typeof value !== 'string') throw new ConfigError(`config.toml: ${label} must be a string`);
   return value;
+}
+
+function optionalCount(table: Record<string, unknown>, key: string, label: string): number {
+  const value = table[key];
+  if (value === undefined) return 0;
+  const count = typeof value === 'bigint' ? Number(value) : value;
+  if (typeof count !== 'number' || !Number.isInteger(count) || count < 0 || count > 100) {
+    throw new ConfigError(`config.toml: ${label} must be a whole number from 0 to 100`);
+  }
+  return count;
 }
 
 function isTable(value: unknown): value is Record<string, unknown> {

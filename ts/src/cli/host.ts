@@ -29,6 +29,8 @@ export function loadHost(env: Env, { readConfig }: { readConfig: boolean }): Cli
     platformFamily: process.platform === 'win32' ? 'windows' : 'unix',
     platformOs: osName(),
     platform: `node ${platform()} ${arch()}`,
+    requestMaxRetries: config.requestMaxRetries,
+    streamMaxRetries: config.streamMaxRetries,
   };
   if (config.model !== null) options.model = config.model;
   const catalog = env.SPINDLE_MODEL_CATALOG?.trim();

@@ -49,4 +49,14 @@ models: Array<Model>,
 /**
  * Delay between the scripted model's chunks, for demos.
  */
-scriptedChunkDelayMs: number, };
+scriptedChunkDelayMs: number, 
+/**
+ * Silent retries of a model request that failed before streaming (5xx, transport error);
+ * codex's `request_max_retries`. 0, the captures' setting, turns them off.
+ */
+requestMaxRetries: number, 
+/**
+ * Retries of a stream that broke before `response.completed`, each announced by an `error`
+ * notification with `willRetry: true`; codex's `stream_max_retries`.
+ */
+streamMaxRetries: number, };

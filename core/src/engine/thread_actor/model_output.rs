@@ -51,6 +51,10 @@ impl LoadedThread {
             }
             RunnerEvent::Stream(ResponsesEvent::OutputItemDone { item }) => self.output_item_done(item),
             RunnerEvent::Stream(ResponsesEvent::Completed { usage }) => {
+                if let Some(active) = self.active.as_mut() {
+                    // Each sampling request gets the full retry budget.
+                    (active.request_retries, active.stream_retries) = (0, 0);
+                }
                 if let Some(last) = usage {
                     self.record_usage(last);
                 }
@@ -68,7 +72,7 @@ impl LoadedThread {
                 }
             }
             RunnerEvent::Stream(_) => {}
-            RunnerEvent::Failed(error) => self.fail_turn(error).await,
+            RunnerEvent::Failed { error, retry } => self.model_failed(error, retry).await,
         }
     }
 

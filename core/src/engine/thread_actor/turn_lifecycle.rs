@@ -4,13 +4,13 @@
 use serde_json::Value;
 use tokio::sync::oneshot;
 
-use super::{ActiveTurn, LoadedThread, TurnKind, TurnRequest, seconds};
+use super::{ActiveTurn, LoadedThread, ThreadCommand, TurnKind, TurnRequest, seconds};
 use crate::engine::outbox::Responder;
-use crate::engine::turn_runner::{self, ModelCall};
+use crate::engine::turn_runner::{self, ModelCall, Retry};
 use crate::host::{ModelRequest, boxed};
 use crate::ids;
-use crate::model::compaction;
 use crate::model::request::{self, RequestContext};
+use crate::model::{compaction, failure};
 use crate::protocol::ServerNotification;
 use crate::protocol::error;
 use crate::protocol::item::{ItemCompletedNotification, ItemDetails, ItemStartedNotification, ThreadItem, UserInput};
@@ -106,6 +106,8 @@ impl LoadedThread {
             tool_outputs: Vec::new(),
             follow_up: false,
             output_schema: None,
+            request_retries: 0,
+            stream_retries: 0,
             request_id: 0,
             cancel: None,
         }
@@ -267,14 +269,41 @@ impl LoadedThread {
         }));
     }
 
-    /// Ends the active turn as failed (PROTOCOL.md §7.6).
-    pub(super) async fn fail_turn(&mut self, error: TurnError) {
-        let Some(active) = self.active.take() else {
-            return;
+    /// A model request failed: retry it if its budget allows (silently for a request, with an
+    /// `error … willRetry: true` notice for a broken stream), else fail the turn (PROTOCOL.md §7.6).
+    pub(super) async fn model_failed(&mut self, error: TurnError, retry: Retry) {
+        let options = &self.shared.options;
+        let Some(mut active) = self.active.take() else { return };
+        let attempt = match retry {
+            Retry::Request if active.request_retries < options.request_max_retries => {
+                active.request_retries += 1;
+                active.request_retries
+            }
+            Retry::Stream if active.stream_retries < options.stream_max_retries => {
+                active.stream_retries += 1;
+                // What the broken stream started is abandoned, as after a steer.
+                active.open_items.clear();
+                self.settle_tool_calls(&mut active);
+                self.emit(ServerNotification::Error(ErrorNotification {
+                    error: failure::reconnecting(active.stream_retries, options.stream_max_retries, &error),
+                    will_retry: true,
+                    thread_id: self.stored.thread.id.clone(),
+                    turn_id: active.turn.id.clone(),
+                }));
+                active.stream_retries
+            }
+            _ => return self.finish_failed(active, error).await,
         };
-        self.finish_failed(active, error).await;
+        // The delay comes from the host clock; the actor keeps serving commands meanwhile.
+        let (clock, actor, request_id) = (self.shared.clock.clone(), self.tx.clone(), active.request_id);
+        self.active = Some(active);
+        self.shared.spawn.spawn(boxed(async move {
+            clock.sleep(failure::backoff_ms(attempt)).await;
+            let _ = actor.send(ThreadCommand::RetryModel { request_id });
+        }));
     }
 
+    /// Ends the turn as failed (PROTOCOL.md §7.6).
     pub(super) async fn finish_failed(&mut self, mut active: ActiveTurn, error: TurnError) {
         self.settle_tool_calls(&mut active);
         let now_ms = self.shared.now_ms();
