@@ -224,7 +224,7 @@ impl LoadedThread {
                         self.subscribers.push(outbox);
                     }
                 }
-                ThreadCommand::StartTurn { request, responder } => self.start_turn(request, responder),
+                ThreadCommand::StartTurn { request, responder } => self.start_turn(request, responder).await,
                 ThreadCommand::Interrupt { turn_id, responder } => self.interrupt(turn_id, responder).await,
                 ThreadCommand::Steer { input, client_id, expected_turn_id, responder } => {
                     self.steer(input, client_id, expected_turn_id, responder)

@@ -269,3 +269,20 @@ fn thread_list_rejects_a_cursor_it_did_not_write() {
         );
     }
 }
+
+#[test]
+fn a_thread_is_listed_from_its_first_user_message_while_the_turn_still_runs() {
+    use crate::support::{Reply, ScriptModel, engine, message_added};
+    let model = ScriptModel::new(vec![Reply::hangs(vec![message_added("msg_slow")])]);
+    let engine = engine(Some(model), None);
+    let mut client = Client::initialized(&engine);
+    let thread_id = client.start_thread(json!({}));
+    assert_eq!(client.request("thread/list", json!({}))["result"]["data"], json!([]));
+    client.request("turn/start", json!({"threadId": thread_id, "input": [{"type": "text", "text": "First words."}]}));
+    client.until(|m| m["method"] == "item/started" && m["params"]["item"]["type"] == "agentMessage");
+    let listed = client.request("thread/list", json!({}));
+    let data = listed["result"]["data"].as_array().unwrap();
+    assert_eq!(data.len(), 1, "{listed}");
+    assert_eq!((data[0]["id"].clone(), data[0]["preview"].clone()), (json!(thread_id), json!("First words.")));
+    assert_eq!(data[0]["status"]["type"], json!("active"));
+}

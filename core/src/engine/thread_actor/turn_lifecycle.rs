@@ -24,7 +24,7 @@ use crate::store::HistoryRecord;
 impl LoadedThread {
     /// Handles `turn/start` on this thread (PROTOCOL.md §4.14, §7.1). On a busy thread the input
     /// goes into the active turn instead, as 0.169 does (start-or-steer, §7.8).
-    pub(super) fn start_turn(&mut self, request: TurnRequest, responder: Responder) {
+    pub(super) async fn start_turn(&mut self, request: TurnRequest, responder: Responder) {
         let thread_id = self.stored.thread.id.clone();
         if let Some(active) = &self.active {
             if let Some(turn_id) = &request.turn_id {
@@ -76,11 +76,18 @@ impl LoadedThread {
                 active.new_history.push(request::developer_message(&ids::new_id(now_ms), text));
             }
         }
+        let untitled = self.stored.thread.preview.is_empty();
         if !params.input.is_empty() {
             self.add_user_message(&mut active, &params.input, params.client_user_message_id.clone());
         }
         self.active = Some(active);
         self.request_model();
+        if untitled && !self.stored.thread.preview.is_empty() && !self.stored.thread.ephemeral {
+            // The first message makes the thread listable (thread/list skips threads without a
+            // preview), as 0.169 lists a thread from its first user message. A failed write only
+            // delays that: the turn's end writes the record again.
+            let _ = self.shared.thread_store.update(self.stored.clone()).await;
+        }
     }
 
     /// Enters a turn: `active` status, then `turn/started` (PROTOCOL.md §7 rule 3).
