@@ -369,6 +369,33 @@ describe('transcript replay driver', () => {
     assert.deepEqual(result.missed, ['after turn/start (id 1): notification item/started']);
     assert.equal(server.received.length, 2);
   });
+
+  it("answers a server request once it arrives, under our request's id, and says when one never came", async () => {
+    const transcript = inlineTranscript([
+      { dir: 'c2s', msg: { id: 1, method: 'turn/start', params: {} } },
+      { dir: 's2c', msg: { id: 1, result: {} } },
+      { dir: 's2c', msg: { id: 0, method: 'item/tool/call', params: {} } },
+      { dir: 'c2s', msg: { id: 0, result: { success: true } } },
+      { dir: 's2c', msg: { method: 'item/completed', params: {} } },
+      { dir: 'c2s', msg: { id: 9, error: { code: -32000, message: 'never asked' } } },
+    ]);
+    const log: string[] = [];
+    const server = fakeServer((message, emit) => {
+      const { id, method } = message as JsonObject;
+      if (method === undefined) {
+        log.push(`answer to ${String(id)}`);
+        if (id === 7) emit({ method: 'item/completed', params: {} });
+        return;
+      }
+      emit({ id, result: {} });
+      // Our request comes well after the quiet period and under another id than the capture's.
+      setTimeout(() => (log.push('request 7'), emit({ id: 7, method: 'item/tool/call', params: {} })), 100);
+    });
+    const result = await replay(transcript, server.open, { quietMs: 20, settleMs: 0 });
+    assert.deepEqual(log, ['request 7', 'answer to 7', 'answer to 9']);
+    assert.deepEqual((server.received[1]![1] as JsonObject).result, { success: true });
+    assert.deepEqual(result.missed, ['before client response 9: the server request it answers']);
+  });
 });
 
 describe('tolerated differences', () => {

@@ -56,6 +56,8 @@ const napi: Target = {
       };
     };
   },
+  missing: (scenario) =>
+    scenario.providerRetries ? 'retry counts in EngineOptions (the core has no provider retries)' : undefined,
 };
 
 const cli: Target = {
@@ -72,6 +74,9 @@ const cli: Target = {
         'name = "Mock provider for test"',
         `base_url = "${baseUrl}"`,
         'wire_api = "responses"',
+        // As the capture's config; the CLI does not read these yet (the core has no provider retries).
+        `request_max_retries = ${scenario.providerRetries?.request ?? 0}`,
+        `stream_max_retries = ${scenario.providerRetries?.stream ?? 0}`,
         '',
       ].join('\n'),
     );

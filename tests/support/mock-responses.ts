@@ -307,3 +307,45 @@ export function completedEvent(responseId: string, usage: MockUsage = defaultUsa
     },
   };
 }
+
+/** A model's call of a host tool, as a `function_call` output item names it. */
+export interface MockFunctionCall {
+  /** The Responses item id (`fc_…`). */
+  itemId: string;
+  /** The model's `call_id`. */
+  callId: string;
+  name: string;
+  /** Present for a tool inside a namespace. */
+  namespace?: string;
+  /** The arguments as a JSON text, exactly as the model wrote them. */
+  arguments: string;
+}
+
+/** One `function_call` output item: added with empty arguments, the arguments as one delta, done. */
+export function functionCallItemEvents(call: MockFunctionCall, outputIndex = 0): object[] {
+  const item = (status: string, args: string) => ({
+    type: 'function_call',
+    id: call.itemId,
+    call_id: call.callId,
+    name: call.name,
+    ...(call.namespace === undefined ? {} : { namespace: call.namespace }),
+    arguments: args,
+    status,
+  });
+  return [
+    { type: 'response.output_item.added', output_index: outputIndex, item: item('in_progress', '') },
+    { type: 'response.function_call_arguments.delta', item_id: call.itemId, output_index: outputIndex, delta: call.arguments },
+    { type: 'response.function_call_arguments.done', item_id: call.itemId, output_index: outputIndex, arguments: call.arguments },
+    { type: 'response.output_item.done', output_index: outputIndex, item: item('completed', call.arguments) },
+  ];
+}
+
+/** `response.failed` whose error says `message`. */
+export function failedEvent(responseId: string, message: string, code = 'server_error'): object {
+  return { type: 'response.failed', response: { id: responseId, status: 'failed', error: { code, message } } };
+}
+
+/** A non-streamed HTTP error answer with an OpenAI-style JSON error body. */
+export function httpErrorResponse(status: number, message: string, type: string, headers?: Record<string, string>): MockResponse {
+  return { status, body: JSON.stringify({ error: { message, type, param: null, code: null } }), ...(headers ? { headers } : {}) };
+}

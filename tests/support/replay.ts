@@ -1,6 +1,7 @@
 // Replays a golden transcript against a Spindle server over any transport, and makes both sides comparable:
 // the transcript's client messages are sent in order (placeholder ids rewritten into ours), each step waits for
-// the server messages the capture saw before the next client message, and `meta` restarts reopen the server.
+// the server messages the capture saw before the next client message, the client's answers to server requests
+// go to the request of ours that stands where the capture's was, and `meta` restarts reopen the server.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import type { RecordedRequest } from './mock-responses.js';
@@ -65,6 +66,8 @@ export async function replay(transcript: Transcript, open: OpenConnection, optio
   const notJson: string[] = [];
   const learned: Learned = { uuids: new Map(), strings: new Map() };
   const missed: string[] = [];
+  // Golden server request id → the id of our server request claimed in its place, on this connection.
+  let serverRequests = new Map<string, Json>();
 
   // Our messages that no step has claimed yet; a message may arrive a step later than in the capture.
   let pool: Annotated[] = [];
@@ -115,6 +118,7 @@ export async function replay(transcript: Transcript, open: OpenConnection, optio
         }
         const [claimed] = pool.splice(index, 1);
         remaining.splice(i, 1);
+        if (isServerRequest(golden)) serverRequests.set(idKey(golden.id), claimed!.message.id ?? null);
         if (isResponse(golden)) {
           learn(golden, claimed!.message, learned);
           // An error where the capture had a result (or the reverse): what the capture saw next will not come.
@@ -143,6 +147,7 @@ export async function replay(transcript: Transcript, open: OpenConnection, optio
         await connection.close();
         pool = [];
         sentMethods = new Map();
+        serverRequests = new Map();
         connection = await open(receive);
         await awaitExpected(step.expected, 'the restart');
         continue;
@@ -151,6 +156,12 @@ export async function replay(transcript: Transcript, open: OpenConnection, optio
       if (step.message) {
         const message = rewrite(step.message, learned) as JsonObject;
         if (typeof message.method === 'string' && 'id' in message) sentMethods.set(idKey(message.id), message.method);
+        if (isResponse(message)) {
+          // The capture's client answered a server request it had seen: ours answers the one in its place.
+          const ours = serverRequests.get(idKey(message.id));
+          if (ours === undefined) missed.push(`before ${describeStep(step)}: the server request it answers`);
+          else message.id = ours;
+        }
         text = JSON.stringify(message);
       }
       connection.send(text);
@@ -191,13 +202,20 @@ function isResponse(message: JsonObject): boolean {
   return 'id' in message && !('method' in message);
 }
 
+function isServerRequest(message: JsonObject): boolean {
+  return 'id' in message && typeof message.method === 'string';
+}
+
 function isNoise(message: JsonObject): boolean {
   return !('id' in message) && typeof message.method === 'string' && noiseMethods.includes(message.method);
 }
 
-/** A step ends with its response, and with `turn/completed` where the capture waited for one. */
+/**
+ * A step ends with its response, with `turn/completed` where the capture waited for one, and with a server
+ * request, which the capture's client answered next.
+ */
 function isEndOfStep(message: JsonObject): boolean {
-  return isResponse(message) || message.method === 'turn/completed';
+  return isResponse(message) || isServerRequest(message) || message.method === 'turn/completed';
 }
 
 function idKey(id: Json | undefined): string {

@@ -4,11 +4,15 @@
 import {
   completedEvent,
   createdEvent,
+  failedEvent,
+  functionCallItemEvents,
+  httpErrorResponse,
   messageAddedEvent,
   messageItemEvents,
   messageTurnEvents,
   plainTurnEvents,
   reasoningItemEvents,
+  type MockFunctionCall,
   type MockResponse,
 } from './mock-responses.js';
 import type { Tolerated } from './tolerances.js';
@@ -25,6 +29,11 @@ export interface Scenario {
   todo?: string;
   /** The `model/list` catalog the host gives the engine (`EngineOptions.models`), when the scenario needs one. */
   models?: unknown[];
+  /**
+   * The provider's retry counts when the capture set them (its config.toml's `request_max_retries` and
+   * `stream_max_retries`); otherwise 0, as in every other capture.
+   */
+  providerRetries?: { request: number; stream: number };
 }
 
 /**
@@ -53,6 +62,26 @@ function stalledMessage(itemId: string, deltas: string[]): MockResponse {
 }
 
 const plain = (text: string, itemId: string): MockResponse => ({ events: plainTurnEvents(text, itemId) });
+
+/** The usage the capture's mock reported with a tool call (20 in / 8 out). */
+const toolCallUsage = { input_tokens: 20, output_tokens: 8, total_tokens: 28 };
+
+/** A response whose only output is a call of a host tool; the whole stream is sent, `response.completed` included. */
+function toolCall(call: MockFunctionCall): MockResponse {
+  const responseId = `resp_${call.itemId}`;
+  return { events: [createdEvent(responseId), ...functionCallItemEvents(call), completedEvent(responseId, toolCallUsage)] };
+}
+
+/** An assistant message whose stream ends after `deltas`, without `output_item.done` or `response.completed`. */
+function cutMessage(itemId: string, deltas: string[]): MockResponse {
+  const events = [createdEvent(`resp_${itemId}`), messageAddedEvent(itemId)];
+  for (const delta of deltas) {
+    events.push({ type: 'response.output_text.delta', item_id: itemId, output_index: 0, content_index: 0, delta });
+  }
+  return { events };
+}
+
+const serverError = httpErrorResponse(500, 'The server had an error while processing your request.', 'server_error');
 
 /** The catalog 0.169 bundled, as its first `model/list` answered in transcript 12; Spindle serves it as a host's. */
 function capturedCatalog(): unknown[] {
@@ -100,6 +129,58 @@ export const scenarios: Scenario[] = [
     tolerated: {
       turnAbortedText: 'the <turn_aborted> marker is worded by Spindle itself (PROTOCOL.md §7.4)',
     },
+  },
+  {
+    name: '05_dynamic_tool',
+    mock: [
+      toolCall({ itemId: 'fc_lookup_1', callId: 'call_lookup_1', name: 'lookup_ticket', arguments: '{"id": "ABC-123"}' }),
+      { events: messageTurnEvents(['Ticket ABC-123 is open ', 'and owned by kim.'], 'msg_final') },
+    ],
+    tolerated: {},
+  },
+  {
+    name: '05b_dynamic_tool_edges',
+    mock: [
+      toolCall({ itemId: 'fc_err', callId: 'call_err', name: 'lookup_ticket', arguments: '{"id": "X-2"}' }),
+      plain('lookup failed', 'msg_e2'),
+      toolCall({ itemId: 'fc_ns', callId: 'call_ns', name: 'find_customer', namespace: 'crm', arguments: '{"q": "bob"}' }),
+      plain('no customer named bob', 'msg_ns2'),
+      // The client interrupts while this call waits for its answer.
+      toolCall({ itemId: 'fc_pending', callId: 'call_pending', name: 'lookup_ticket', arguments: '{"id": "X-1"}' }),
+      toolCall({ itemId: 'fc_unknown', callId: 'call_unknown', name: 'no_such_tool', arguments: '{}' }),
+      plain('done', 'msg_unknown2'),
+    ],
+    tolerated: {
+      turnAbortedText: 'the <turn_aborted> marker is worded by Spindle itself (PROTOCOL.md §7.4)',
+    },
+    todo:
+      'the usage of a response whose tool call an interrupt cancelled: 0.169 reports it (thread/tokenUsage/updated ' +
+      'before the interrupt response) and counts it in the total; Spindle drops the held response.completed',
+  },
+  {
+    name: '06_model_http_error',
+    mock: [
+      serverError,
+      cutMessage('msg_trunc', ['partial ']),
+      { events: [createdEvent('resp_failed'), failedEvent('resp_failed', 'the model had a bad day')] },
+      plain('Back to normal.', 'msg_ok'),
+    ],
+    tolerated: {},
+  },
+  {
+    name: '06b_model_retry',
+    mock: [
+      serverError,
+      plain('ok after request retry', 'msg_rr'),
+      { events: [createdEvent('resp_cut')] },
+      plain('ok after stream retry', 'msg_sr'),
+      httpErrorResponse(429, 'Rate limit reached for requests', 'requests'),
+    ],
+    tolerated: {
+      tokenUsageResent: '0.169 re-sends the unchanged token usage before reporting a stream retry (PROTOCOL.md §7.3)',
+    },
+    providerRetries: { request: 2, stream: 2 },
+    todo: 'provider retries',
   },
   {
     name: '07_list_archive_name',
