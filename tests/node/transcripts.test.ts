@@ -47,6 +47,8 @@ const napi: Target = {
         cwd: host.cwd,
         codexHome: host.codexHome,
         ...(scenario.models ? { models: scenario.models } : {}),
+        requestMaxRetries: scenario.providerRetries?.request ?? 0,
+        streamMaxRetries: scenario.providerRetries?.stream ?? 0,
       };
       const engine = createBindingEngine(JSON.stringify(options), createFetchTransport({ baseUrl }), store);
       const connection = engine.connect(receive);
@@ -56,8 +58,6 @@ const napi: Target = {
       };
     };
   },
-  missing: (scenario) =>
-    scenario.providerRetries ? 'retry counts in EngineOptions (the core has no provider retries)' : undefined,
 };
 
 const cli: Target = {
@@ -74,7 +74,7 @@ const cli: Target = {
         'name = "Mock provider for test"',
         `base_url = "${baseUrl}"`,
         'wire_api = "responses"',
-        // As the capture's config; the CLI does not read these yet (the core has no provider retries).
+        // As the capture's config: 0 except in 06b.
         `request_max_retries = ${scenario.providerRetries?.request ?? 0}`,
         `stream_max_retries = ${scenario.providerRetries?.stream ?? 0}`,
         '',

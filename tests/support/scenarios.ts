@@ -153,9 +153,6 @@ export const scenarios: Scenario[] = [
     tolerated: {
       turnAbortedText: 'the <turn_aborted> marker is worded by Spindle itself (PROTOCOL.md §7.4)',
     },
-    todo:
-      'the usage of a response whose tool call an interrupt cancelled: 0.169 reports it (thread/tokenUsage/updated ' +
-      'before the interrupt response) and counts it in the total; Spindle drops the held response.completed',
   },
   {
     name: '06_model_http_error',
@@ -180,7 +177,6 @@ export const scenarios: Scenario[] = [
       tokenUsageResent: '0.169 re-sends the unchanged token usage before reporting a stream retry (PROTOCOL.md §7.3)',
     },
     providerRetries: { request: 2, stream: 2 },
-    todo: 'provider retries',
   },
   {
     name: '07_list_archive_name',

@@ -78,11 +78,16 @@ impl LoadedThread {
 
     /// Adds one response's usage to the thread's totals and tells subscribers (PROTOCOL.md §7.3).
     pub(super) fn record_usage(&mut self, last: TokenUsageBreakdown) {
+        if let Some(turn_id) = self.active.as_ref().map(|active| active.turn.id.clone()) {
+            self.count_usage(last, &turn_id);
+        }
+    }
+
+    /// Adds `last` to the totals and sends the snapshot, attributed to turn `turn_id`.
+    pub(super) fn count_usage(&mut self, last: TokenUsageBreakdown, turn_id: &str) {
         self.usage.last = last;
         self.usage.total = self.usage.total.plus(last);
-        if let Some(active) = &self.active {
-            self.emit_usage(&active.turn.id);
-        }
+        self.emit_usage(turn_id);
     }
 
     /// Sends the thread's token usage snapshot, attributed to turn `turn_id`.

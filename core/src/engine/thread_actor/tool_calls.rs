@@ -8,8 +8,10 @@ use serde_json::{Value, json};
 
 use super::{ActiveTurn, LoadedThread, ThreadCommand, TurnKind};
 use crate::engine::outbox::{ClientAnswer, Outbox};
+use crate::engine::turn_runner::RunnerEvent;
 use crate::host::boxed;
 use crate::ids;
+use crate::model::events::ResponsesEvent;
 use crate::model::tools::{self, FunctionCall};
 use crate::protocol::item::{ItemDetails, ThreadItem};
 use crate::protocol::tool::{
@@ -151,12 +153,21 @@ impl LoadedThread {
     /// Before a turn stops waiting for its model response (interrupt, steer, failure): a waiting
     /// call fails as cancelled, and every call of the response gets its output into the history,
     /// so the next request never carries a call without an answer (§7.4, §8.4).
-    pub(super) fn settle_tool_calls(&self, active: &mut ActiveTurn) {
+    pub(super) fn settle_tool_calls(&mut self, active: &mut ActiveTurn) {
         if let Some(pending) = active.pending_call.take() {
             if let Some((outbox, id)) = &pending.asked {
                 outbox.forget(*id);
             }
             self.finish_call(active, pending, Vec::new(), false, json!(tools::CANCELLED));
+        }
+        // A response that completed while the call waited still counts (PROTOCOL.md §7.3):
+        // 0.169 reports its usage right after the cancelled call, before the interrupt answer.
+        let held_usage = active.held_events.iter().find_map(|event| match event {
+            RunnerEvent::Stream(ResponsesEvent::Completed { usage }) => *usage,
+            _ => None,
+        });
+        if let Some(last) = held_usage {
+            self.count_usage(last, &active.turn.id);
         }
         active.new_history.append(&mut active.tool_outputs);
         active.held_events.clear();

@@ -279,7 +279,8 @@ impl LoadedThread {
     /// A model request failed: retry it if its budget allows (silently for a request, with an
     /// `error … willRetry: true` notice for a broken stream), else fail the turn (PROTOCOL.md §7.6).
     pub(super) async fn model_failed(&mut self, error: TurnError, retry: Retry) {
-        let options = &self.shared.options;
+        let shared = self.shared.clone();
+        let options = &shared.options;
         let Some(mut active) = self.active.take() else { return };
         let attempt = match retry {
             Retry::Request if active.request_retries < options.request_max_retries => {
