@@ -16,8 +16,8 @@ use initialize::InitializeParams;
 use item::{AgentMessageDeltaNotification, ItemCompletedNotification, ItemStartedNotification};
 use jsonrpc::RpcError;
 use thread::{
-    ThreadIdNotification, ThreadIdParams, ThreadLoadedListParams, ThreadNameSetParams, ThreadNameUpdatedNotification,
-    ThreadReadParams, ThreadResumeParams, ThreadStartParams, ThreadStartedNotification,
+    ThreadForkParams, ThreadIdNotification, ThreadIdParams, ThreadLoadedListParams, ThreadNameSetParams,
+    ThreadNameUpdatedNotification, ThreadReadParams, ThreadResumeParams, ThreadStartParams, ThreadStartedNotification,
     ThreadStatusChangedNotification, ThreadTokenUsageUpdatedNotification,
 };
 use turn::{ErrorNotification, TurnInterruptParams, TurnNotification, TurnStartParams};
@@ -37,6 +37,9 @@ pub enum ClientRequest {
     /// PROTOCOL.md §4.2.
     #[serde(rename = "thread/resume")]
     ThreadResume(ThreadResumeParams),
+    /// PROTOCOL.md §4.3.
+    #[serde(rename = "thread/fork")]
+    ThreadFork(ThreadForkParams),
     /// PROTOCOL.md §4.4.
     #[serde(rename = "thread/read")]
     ThreadRead(ThreadReadParams),
@@ -52,6 +55,9 @@ pub enum ClientRequest {
     /// PROTOCOL.md §4.8.
     #[serde(rename = "thread/delete")]
     ThreadDelete(ThreadIdParams),
+    /// PROTOCOL.md §4.9.
+    #[serde(rename = "thread/unsubscribe")]
+    ThreadUnsubscribe(ThreadIdParams),
     /// PROTOCOL.md §4.10.
     #[serde(rename = "thread/name/set")]
     ThreadNameSet(ThreadNameSetParams),
@@ -92,6 +98,10 @@ impl ClientRequest {
             }
             ClientRequest::ThreadResume(params) if params.history.is_some() => Some(("thread/resume", "history")),
             ClientRequest::ThreadResume(params) if params.path.is_some() => Some(("thread/resume", "path")),
+            ClientRequest::ThreadFork(params) if params.path.is_some() => Some(("thread/fork", "path")),
+            ClientRequest::ThreadFork(params) if params.before_turn_id.is_some() => {
+                Some(("thread/fork", "beforeTurnId"))
+            }
             _ => None,
         }
     }
@@ -117,6 +127,9 @@ pub enum ServerNotification {
     /// A thread was deleted.
     #[serde(rename = "thread/deleted")]
     ThreadDeleted(ThreadIdNotification),
+    /// A loaded thread was unloaded (PROTOCOL.md §4.9).
+    #[serde(rename = "thread/closed")]
+    ThreadClosed(ThreadIdNotification),
     /// A thread was renamed.
     #[serde(rename = "thread/name/updated")]
     ThreadNameUpdated(ThreadNameUpdatedNotification),
@@ -152,6 +165,7 @@ impl ServerNotification {
             ServerNotification::ThreadArchived(_) => "thread/archived",
             ServerNotification::ThreadUnarchived(_) => "thread/unarchived",
             ServerNotification::ThreadDeleted(_) => "thread/deleted",
+            ServerNotification::ThreadClosed(_) => "thread/closed",
             ServerNotification::ThreadNameUpdated(_) => "thread/name/updated",
             ServerNotification::ThreadTokenUsageUpdated(_) => "thread/tokenUsage/updated",
             ServerNotification::TurnStarted(_) => "turn/started",

@@ -1,8 +1,11 @@
 mod initialize;
 mod no_panic;
+mod subscriptions;
 mod thread_archive;
+mod thread_fork;
 mod thread_name_set;
 mod thread_resume;
 mod thread_start;
+mod thread_unsubscribe;
 mod turn_interrupt;
 mod turn_start;

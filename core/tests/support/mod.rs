@@ -1,6 +1,8 @@
 //! A native test host for the engine: a thread-pool executor, the system clock, and a connection
 //! whose messages land in a channel the test reads with a deadline.
 
+pub mod hanging;
+
 use std::sync::Arc;
 use std::sync::mpsc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -19,7 +21,7 @@ impl Spawn for PoolSpawn {
     }
 }
 
-struct SystemClock;
+pub struct SystemClock;
 
 impl Clock for SystemClock {
     fn now_ms(&self) -> i64 {

@@ -5,12 +5,14 @@ import type { EmptyResponse } from '../generated/EmptyResponse.js';
 import type { InitializeResponse } from '../generated/InitializeResponse.js';
 import type { RequestId } from '../generated/RequestId.js';
 import type { ServerNotification } from '../generated/ServerNotification.js';
+import type { ThreadForkResponse } from '../generated/ThreadForkResponse.js';
 import type { ThreadLoadedListResponse } from '../generated/ThreadLoadedListResponse.js';
 import type { ThreadNameSetResponse } from '../generated/ThreadNameSetResponse.js';
 import type { ThreadReadResponse } from '../generated/ThreadReadResponse.js';
 import type { ThreadResumeResponse } from '../generated/ThreadResumeResponse.js';
 import type { ThreadStartResponse } from '../generated/ThreadStartResponse.js';
 import type { ThreadUnarchiveResponse } from '../generated/ThreadUnarchiveResponse.js';
+import type { ThreadUnsubscribeResponse } from '../generated/ThreadUnsubscribeResponse.js';
 import type { TurnInterruptResponse } from '../generated/TurnInterruptResponse.js';
 import type { TurnStartResponse } from '../generated/TurnStartResponse.js';
 
@@ -25,8 +27,10 @@ export interface ClientResults {
   initialize: InitializeResponse;
   'thread/start': ThreadStartResponse;
   'thread/resume': ThreadResumeResponse;
+  'thread/fork': ThreadForkResponse;
   'thread/read': ThreadReadResponse;
   'thread/loaded/list': ThreadLoadedListResponse;
+  'thread/unsubscribe': ThreadUnsubscribeResponse;
   'thread/name/set': ThreadNameSetResponse;
   'thread/archive': EmptyResponse;
   'thread/unarchive': ThreadUnarchiveResponse;

@@ -3,5 +3,7 @@
 pub mod initialize;
 pub mod thread;
 pub mod thread_archive;
+pub mod thread_fork;
 pub mod thread_resume;
+pub mod thread_unsubscribe;
 pub mod turn;
