@@ -57,6 +57,19 @@ impl Engine {
         let sink = adapters::message_sink(&on_message)?;
         Ok(Connection { inner: self.inner.connect(sink) })
     }
+
+    /// Loaded threads no open connection is subscribed to and that run no turn: what the host may unload.
+    #[napi]
+    pub async fn unsubscribed_threads(&self) -> Vec<String> {
+        self.inner.unsubscribed_threads().await
+    }
+
+    /// Unloads such a thread; initialized connections get `thread/status/changed` and `thread/closed`.
+    /// Resolves `false` when the thread is not loaded, has a subscriber or runs a turn.
+    #[napi]
+    pub async fn unload_thread(&self, thread_id: String) -> bool {
+        self.inner.unload_thread(&thread_id).await
+    }
 }
 
 /// One client's connection to an engine.

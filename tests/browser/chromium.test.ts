@@ -1,6 +1,6 @@
 // The wasm engine in real headless Chromium, through the package's browser entry: a turn over the page's
 // fetch against the mock Responses server, golden transcripts replayed, failing JS thread stores, the
-// scripted model, a closed connection.
+// scripted model, a closed connection, a host-driven unload.
 import assert from 'node:assert/strict';
 import { access, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -37,6 +37,8 @@ interface Harness {
   notification(session: number, method: string, key: string, value: unknown): Promise<Message>;
   send(session: number, text: string): { name?: string; message: string } | null;
   close(session: number): void;
+  unsubscribedThreads(session: number): Promise<string[]>;
+  unloadThread(session: number, threadId: string): Promise<boolean>;
   messages(session: number): Message[];
   listenerErrors(session: number): string[];
 }
@@ -342,6 +344,27 @@ test('send on a closed wasm connection throws', { timeout: 30_000 }, async () =>
     const thrown = await page.evaluate((s) => window.harness.send(s, '{"id":9,"method":"thread/loaded/list","params":{}}'), index);
     assert.equal(thrown?.message, 'connection is closed');
     assert.equal((await conversation.messages()).length, 1);
+    assert.deepEqual(pageErrors, []);
+  } finally {
+    await page.close();
+  }
+});
+
+test('a host unloads an unsubscribed thread through the wasm engine', { timeout: 30_000 }, async () => {
+  const { page, pageErrors } = await openPage();
+  try {
+    const index = await page.evaluate(() => window.harness.open());
+    const conversation = session(page, index);
+    const turn = await runTurn(conversation, 'Say hello.');
+    const messages = await conversation.messages();
+    const threadId = (messages.find((m) => m.method === 'turn/completed')!.params as { threadId: string }).threadId;
+    assert.ok(turn.id);
+    assert.deepEqual(resultOf(await conversation.request('thread/unsubscribe', { threadId })), { status: 'unsubscribed' });
+    assert.deepEqual(await page.evaluate((s) => window.harness.unsubscribedThreads(s), index), [threadId]);
+    assert.equal(await page.evaluate(([s, t]) => window.harness.unloadThread(s, t), [index, threadId] as const), true);
+    const closed = await conversation.notification('thread/closed', 'threadId', threadId);
+    assert.deepEqual(closed.params, { threadId });
+    await conversation.assertAllValid();
     assert.deepEqual(pageErrors, []);
   } finally {
     await page.close();

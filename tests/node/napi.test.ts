@@ -1,7 +1,13 @@
-// The napi addon through createBindingEngine: the wire, failing JS adapters, turns, and connection lifetime.
+// The napi addon through createBindingEngine: the wire, failing JS adapters, turns, connection lifetime, and
+// the host's unload API.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { BindingConnection, ModelTransportAdapter, StoreCallAdapter } from '../../ts/src/runtime/binding.ts';
+import type {
+  BindingConnection,
+  BindingEngine,
+  ModelTransportAdapter,
+  StoreCallAdapter,
+} from '../../ts/src/runtime/binding.ts';
 import { createBindingEngine } from '../../ts/src/runtime/node.ts';
 import { assertValidServerMessage } from '../support/schema.ts';
 import { createInbox, type Inbox, type Message } from '../support/wait.ts';
@@ -11,6 +17,7 @@ const options = { codexHome: '/virtual/codex-home', platformFamily: 'unix', plat
 
 /** One engine with one connection, and the method of every request sent, to validate the answers. */
 interface Session {
+  engine: BindingEngine;
   inbox: Inbox;
   connection: BindingConnection;
   /** Sends a request and returns its id (sequential numbers unless `id` is given). */
@@ -33,6 +40,7 @@ function openSession(transport: ModelTransportAdapter | null = null, store: Stor
     return id;
   };
   return {
+    engine,
     inbox,
     connection,
     request,
@@ -188,4 +196,28 @@ test('send after close throws', async () => {
   assert.throws(() => session.connection.send(JSON.stringify({ id: 99, method: 'thread/loaded/list', params: {} })), {
     message: /closed/,
   });
+});
+
+test('fork, unsubscribe and a host-driven unload cross the addon with schema-valid messages', async () => {
+  const session = openSession();
+  await session.initialize();
+  const turnId = await startTurn(session, 'Say hello.');
+  const completed = await turnCompleted(session.inbox, turnId);
+  const threadId = (completed.params as { threadId: string }).threadId;
+
+  const fork = await session.inbox.response(session.request('thread/fork', { threadId }));
+  const forked = (fork.result as { thread: { id: string; forkedFromId: string; turns: Array<{ id: string }> } }).thread;
+  assert.equal(forked.forkedFromId, threadId);
+  assert.deepEqual(forked.turns.map((turn) => turn.id), [turnId]);
+  await session.inbox.waitFor((m) => m.method === 'thread/started' && JSON.stringify(m.params).includes(forked.id));
+
+  assert.deepEqual(await session.engine.unsubscribedThreads(), []);
+  const unsubscribed = await session.inbox.response(session.request('thread/unsubscribe', { threadId: forked.id }));
+  assert.deepEqual(unsubscribed.result, { status: 'unsubscribed' });
+  assert.deepEqual(await session.engine.unsubscribedThreads(), [forked.id]);
+  assert.equal(await session.engine.unloadThread(forked.id), true);
+  assert.equal(await session.engine.unloadThread(forked.id), false);
+  const closed = await session.inbox.notification('thread/closed');
+  assert.deepEqual(closed.params, { threadId: forked.id });
+  session.assertAllValid();
 });

@@ -84,6 +84,10 @@ export const normalisations = {
         ),
       ].reduce((list, rewrite) => rewrite(list), messages),
   },
+  /** `thread/resume.itemsBackwardsCursor`: Spindle has no `thread/items/list`, so it offers no items cursor. */
+  noItemsCursor: {
+    messages: mapResults('thread/resume', (result) => ({ ...result, itemsBackwardsCursor: '<items cursor>' })),
+  },
   /** The `expected one of …` tail of an unknown-method error lists the server's own methods. */
   unknownMethodList: {
     messages: (messages) =>

@@ -57,6 +57,24 @@ impl Engine {
     ) -> Connection {
         Connection { inner: self.inner.connect(adapters::message_sink(on_message)) }
     }
+
+    /// Loaded threads no open connection is subscribed to and that run no turn: what the host may unload.
+    #[wasm_bindgen(js_name = unsubscribedThreads, unchecked_return_type = "Promise<string[]>")]
+    pub fn unsubscribed_threads(&self) -> js_sys::Promise {
+        let engine = self.inner.clone();
+        wasm_bindgen_futures::future_to_promise(async move {
+            let ids: js_sys::Array = engine.unsubscribed_threads().await.into_iter().map(JsValue::from).collect();
+            Ok(ids.into())
+        })
+    }
+
+    /// Unloads such a thread; initialized connections get `thread/status/changed` and `thread/closed`.
+    /// Resolves `false` when the thread is not loaded, has a subscriber or runs a turn.
+    #[wasm_bindgen(js_name = unloadThread, unchecked_return_type = "Promise<boolean>")]
+    pub fn unload_thread(&self, #[wasm_bindgen(js_name = threadId)] thread_id: String) -> js_sys::Promise {
+        let engine = self.inner.clone();
+        wasm_bindgen_futures::future_to_promise(async move { Ok(engine.unload_thread(&thread_id).await.into()) })
+    }
 }
 
 /// One client's connection to an engine.

@@ -53,6 +53,7 @@ impl Connection {
     pub(crate) fn open(shared: Arc<EngineShared>, on_message: super::OnMessage) -> Connection {
         let (tx, rx) = mpsc::unbounded_channel();
         let outbox = Arc::new(Outbox::new(shared.next_id(), on_message));
+        shared.register_connection(&outbox);
         let ctx = Ctx { shared: shared.clone(), outbox: outbox.clone() };
         shared.spawn.spawn(Box::pin(run(ctx, rx)));
         Connection { inbox: Mutex::new(Some(tx)), outbox }
@@ -138,12 +139,14 @@ async fn route(ctx: &Ctx, request: ClientRequest, responder: Responder) {
         ClientRequest::Initialize(params) => handlers::initialize::initialize(ctx, params, responder),
         ClientRequest::ThreadStart(params) => handlers::thread::start(ctx, params, responder).await,
         ClientRequest::ThreadResume(params) => handlers::thread_resume::resume(ctx, params, responder).await,
+        ClientRequest::ThreadFork(params) => handlers::thread_fork::fork(ctx, params, responder).await,
         ClientRequest::ThreadRead(params) => handlers::thread::read(ctx, params, responder).await,
         ClientRequest::ThreadList(params) => handlers::thread_list::list(ctx, params, responder).await,
         ClientRequest::ThreadLoadedList(params) => handlers::thread::loaded_list(ctx, params, responder),
         ClientRequest::ThreadArchive(params) => handlers::thread_archive::archive(ctx, params, responder).await,
         ClientRequest::ThreadUnarchive(params) => handlers::thread_archive::unarchive(ctx, params, responder).await,
         ClientRequest::ThreadDelete(params) => handlers::thread_archive::delete(ctx, params, responder).await,
+        ClientRequest::ThreadUnsubscribe(params) => handlers::thread_unsubscribe::unsubscribe(ctx, params, responder),
         ClientRequest::ThreadNameSet(params) => handlers::thread::name_set(ctx, params, responder).await,
         ClientRequest::ThreadCompactStart(params) => handlers::turn::compact(ctx, params, responder),
         ClientRequest::ThreadTurnsList(params) => handlers::thread_turns_list::list(ctx, params, responder).await,

@@ -5,11 +5,12 @@ mod cursor;
 mod handlers;
 mod outbox;
 mod thread_actor;
+mod thread_unload;
 mod turn_runner;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, Weak};
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -22,6 +23,7 @@ use crate::store::memory::MemoryThreadStore;
 use crate::store::memory_queue::MemoryQueueStore;
 use crate::store::{QueueStore, ThreadStore};
 pub use connection::{Connection, ConnectionClosed, OnMessage};
+use outbox::Outbox;
 use thread_actor::ThreadHandle;
 
 /// The codex app-server version whose wire Spindle matches; clients read it from `userAgent`.
@@ -123,6 +125,8 @@ pub(crate) struct EngineShared {
     pub queue_store: Arc<dyn QueueStore>,
     /// Loaded threads by canonical id. Only handles live here; each thread's state is its actor's.
     pub threads: Mutex<HashMap<String, ThreadHandle>>,
+    /// Every connection opened on this engine, for the few notifications that go to all of them.
+    connections: Mutex<Vec<Weak<Outbox>>>,
     next_id: AtomicU64,
 }
 
@@ -140,6 +144,23 @@ impl EngineShared {
     /// The handle of a loaded thread.
     pub fn loaded_thread(&self, thread_id: &str) -> Option<ThreadHandle> {
         self.threads.lock().unwrap_or_else(|poison| poison.into_inner()).get(thread_id).cloned()
+    }
+
+    /// Remembers a new connection; connections that are gone are forgotten on the way.
+    pub fn register_connection(&self, outbox: &Arc<Outbox>) {
+        let mut connections = self.connections.lock().unwrap_or_else(|poison| poison.into_inner());
+        connections.retain(|known| known.strong_count() > 0);
+        connections.push(Arc::downgrade(outbox));
+    }
+
+    /// The open connections that have initialized.
+    pub fn initialized_connections(&self) -> Vec<Arc<Outbox>> {
+        let connections = self.connections.lock().unwrap_or_else(|poison| poison.into_inner());
+        connections
+            .iter()
+            .filter_map(Weak::upgrade)
+            .filter(|outbox| !outbox.is_closed() && outbox.session().is_some())
+            .collect()
     }
 }
 
@@ -163,6 +184,7 @@ impl Engine {
             thread_store: host.thread_store.unwrap_or_else(|| Arc::new(MemoryThreadStore::new())),
             queue_store: host.queue_store.unwrap_or_else(|| Arc::new(MemoryQueueStore::new())),
             threads: Mutex::new(HashMap::new()),
+            connections: Mutex::new(Vec::new()),
             next_id: AtomicU64::new(1),
         };
         Engine { shared: Arc::new(shared) }
@@ -172,5 +194,18 @@ impl Engine {
     /// goes to `on_message` as one JSON text, in wire order.
     pub fn connect(&self, on_message: OnMessage) -> Connection {
         Connection::open(self.shared.clone(), on_message)
+    }
+
+    /// Loaded threads that no open connection is subscribed to and that run no turn, sorted: the
+    /// threads a host may unload (PROTOCOL.md §4.9). The host decides when, e.g. after some idle time.
+    pub async fn unsubscribed_threads(&self) -> Vec<String> {
+        thread_unload::unsubscribed_threads(&self.shared).await
+    }
+
+    /// Unloads `thread_id` if it is loaded, no open connection is subscribed to it and it runs no
+    /// turn; every initialized connection then gets `thread/status/changed notLoaded` and
+    /// `thread/closed`. `true` if it was unloaded. A stored thread can be resumed again later.
+    pub async fn unload_thread(&self, thread_id: &str) -> bool {
+        thread_unload::unload_thread(&self.shared, thread_id).await
     }
 }

@@ -4,11 +4,14 @@
 //! Everything that touches a thread's state is a [`ThreadCommand`] on its channel, so ordering is
 //! by construction: a request's response is written before the notifications it causes, and
 //! model events apply in stream order. The model request itself runs in a separate task
-//! (`turn_runner`) that reports back here. The turn lifecycle, model output and compaction live in
-//! the submodules; this file holds the actor's state and its command loop.
+//! (`turn_runner`) that reports back here. The turn lifecycle, model output, host tool calls and
+//! compaction live in the submodules, as do subscriber bookkeeping and what a fork reads; this
+//! file holds the actor's state and its command loop.
 
 mod compaction;
+mod fork;
 mod model_output;
+mod subscriptions;
 mod tool_calls;
 mod turn_lifecycle;
 
@@ -31,11 +34,24 @@ use crate::protocol::thread::{
 };
 use crate::protocol::turn::{Turn, TurnError, TurnItemsView, TurnStartParams};
 use crate::store::{HistoryRecord, StoredThread};
+pub(crate) use fork::ForkSource;
 
 /// A message to a thread's actor.
 pub(crate) enum ThreadCommand {
     /// Send this connection the thread's notifications from now on.
     Subscribe(Arc<Outbox>),
+    /// Stop sending the requesting connection the thread's notifications (`thread/unsubscribe`);
+    /// the actor answers.
+    Unsubscribe { responder: Responder },
+    /// Whether no connection is subscribed and no turn runs (what a host may unload).
+    IsUnsubscribed { reply: oneshot::Sender<bool> },
+    /// Unload if no connection is subscribed and no turn runs: the actor leaves the engine's
+    /// registry, hands back what it leaves behind and ends; `None` (and it stays) otherwise.
+    UnloadIfUnsubscribed { reply: oneshot::Sender<Option<Unloaded>> },
+    /// What `thread/fork` needs from the live thread.
+    ForkSource { reply: oneshot::Sender<ForkSource> },
+    /// Take over the token usage of the thread this one was forked from.
+    InheritUsage(ThreadTokenUsage),
     /// Start a turn (`turn/start`, validated by the handler); the actor answers.
     StartTurn { request: TurnRequest, responder: Responder },
     /// Rename the thread (`thread/name/set`, name already trimmed); the actor persists and answers.
@@ -69,8 +85,13 @@ impl ThreadCommand {
             | ThreadCommand::SetName { responder, .. }
             | ThreadCommand::Interrupt { responder, .. }
             | ThreadCommand::Steer { responder, .. }
-            | ThreadCommand::Compact { responder } => Some(responder),
+            | ThreadCommand::Compact { responder }
+            | ThreadCommand::Unsubscribe { responder } => Some(responder),
             ThreadCommand::Subscribe(_)
+            | ThreadCommand::IsUnsubscribed { .. }
+            | ThreadCommand::UnloadIfUnsubscribed { .. }
+            | ThreadCommand::ForkSource { .. }
+            | ThreadCommand::InheritUsage(_)
             | ThreadCommand::ReplayUsage(_)
             | ThreadCommand::Unload { .. }
             | ThreadCommand::Read { .. }
@@ -224,6 +245,19 @@ impl LoadedThread {
                         self.subscribers.push(outbox);
                     }
                 }
+                ThreadCommand::Unsubscribe { responder } => self.unsubscribe(responder),
+                ThreadCommand::IsUnsubscribed { reply } => {
+                    let _ = reply.send(self.is_unsubscribed());
+                }
+                ThreadCommand::UnloadIfUnsubscribed { reply } => {
+                    if self.unload_if_unsubscribed(reply) {
+                        return;
+                    }
+                }
+                ThreadCommand::ForkSource { reply } => {
+                    let _ = reply.send(self.fork_source());
+                }
+                ThreadCommand::InheritUsage(usage) => self.usage = usage,
                 ThreadCommand::StartTurn { request, responder } => self.start_turn(request, responder).await,
                 ThreadCommand::Interrupt { turn_id, responder } => self.interrupt(turn_id, responder).await,
                 ThreadCommand::Steer { input, client_id, expected_turn_id, responder } => {

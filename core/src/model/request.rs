@@ -33,6 +33,20 @@ pub fn developer_message(id: &str, text: &str) -> Value {
            "content": [{"type": "input_text", "text": text}]})
 }
 
+/// The developer messages a thread's history opens with: base instructions, then developer
+/// instructions, each when set; `new_id` names each message.
+pub fn instruction_messages(
+    base_instructions: Option<&str>,
+    developer_instructions: Option<&str>,
+    mut new_id: impl FnMut() -> String,
+) -> Vec<Value> {
+    [base_instructions, developer_instructions]
+        .into_iter()
+        .flatten()
+        .map(|text| developer_message(&new_id(), text))
+        .collect()
+}
+
 /// The user's input as a Responses message (`text_elements` dropped, images as `input_image`).
 pub fn user_message(id: &str, input: &[UserInput]) -> Value {
     let content: Vec<Value> = input

@@ -122,6 +122,32 @@ pub fn no_rollout_found(thread_id: &str) -> RpcError {
     invalid_request(format!("no rollout found for thread id {thread_id}"))
 }
 
+/// `thread/fork {ephemeral: true}` without `excludeTurns: true` (transcript 08).
+pub fn ephemeral_fork_requires_exclude_turns() -> RpcError {
+    invalid_request("ephemeral paginated thread/fork requires `excludeTurns: true`")
+}
+
+/// `thread/fork.lastTurnId` naming no finished turn of the source (upstream's text).
+pub fn last_turn_id_not_found(turn_id: &str) -> RpcError {
+    invalid_request(format!("lastTurnId '{turn_id}' was not found in the source thread"))
+}
+
+/// `thread/fork.lastTurnId` naming the source's running turn (upstream's text).
+pub fn last_turn_id_in_progress(turn_id: &str) -> RpcError {
+    invalid_request(format!("lastTurnId '{turn_id}' identifies an in-progress turn"))
+}
+
+/// `thread/fork.beforeTurnId` naming no turn of the source (upstream's text).
+pub fn before_turn_id_not_found(turn_id: &str) -> RpcError {
+    invalid_request(format!("beforeTurnId '{turn_id}' was not found in the source thread"))
+}
+
+/// `thread/fork` with both `lastTurnId` and `beforeTurnId`; the schema forbids it, the text is
+/// Spindle's in upstream's style.
+pub fn fork_boundaries_conflict() -> RpcError {
+    invalid_request("`beforeTurnId` cannot be combined with `lastTurnId`")
+}
+
 /// `thread/unarchive` of a thread that is not archived.
 pub fn no_archived_rollout_found(thread_id: &str) -> RpcError {
     invalid_request(format!("no archived rollout found for thread id {thread_id}"))

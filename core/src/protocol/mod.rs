@@ -23,8 +23,8 @@ use item::{
 use jsonrpc::RpcError;
 use model::ModelListParams;
 use thread::{
-    ThreadIdNotification, ThreadIdParams, ThreadLoadedListParams, ThreadNameSetParams, ThreadNameUpdatedNotification,
-    ThreadReadParams, ThreadResumeParams, ThreadStartParams, ThreadStartedNotification,
+    ThreadForkParams, ThreadIdNotification, ThreadIdParams, ThreadLoadedListParams, ThreadNameSetParams,
+    ThreadNameUpdatedNotification, ThreadReadParams, ThreadResumeParams, ThreadStartParams, ThreadStartedNotification,
     ThreadStatusChangedNotification, ThreadTokenUsageUpdatedNotification,
 };
 use thread_list::{ThreadListParams, ThreadTurnsListParams};
@@ -45,6 +45,9 @@ pub enum ClientRequest {
     /// PROTOCOL.md §4.2.
     #[serde(rename = "thread/resume")]
     ThreadResume(ThreadResumeParams),
+    /// PROTOCOL.md §4.3.
+    #[serde(rename = "thread/fork")]
+    ThreadFork(ThreadForkParams),
     /// PROTOCOL.md §4.4.
     #[serde(rename = "thread/read")]
     ThreadRead(ThreadReadParams),
@@ -63,6 +66,9 @@ pub enum ClientRequest {
     /// PROTOCOL.md §4.8.
     #[serde(rename = "thread/delete")]
     ThreadDelete(ThreadIdParams),
+    /// PROTOCOL.md §4.9.
+    #[serde(rename = "thread/unsubscribe")]
+    ThreadUnsubscribe(ThreadIdParams),
     /// PROTOCOL.md §4.10.
     #[serde(rename = "thread/name/set")]
     ThreadNameSet(ThreadNameSetParams),
@@ -115,6 +121,10 @@ impl ClientRequest {
             }
             ClientRequest::ThreadResume(params) if params.history.is_some() => Some(("thread/resume", "history")),
             ClientRequest::ThreadResume(params) if params.path.is_some() => Some(("thread/resume", "path")),
+            ClientRequest::ThreadFork(params) if params.path.is_some() => Some(("thread/fork", "path")),
+            ClientRequest::ThreadFork(params) if params.before_turn_id.is_some() => {
+                Some(("thread/fork", "beforeTurnId"))
+            }
             _ => None,
         }
     }
@@ -140,6 +150,9 @@ pub enum ServerNotification {
     /// A thread was deleted.
     #[serde(rename = "thread/deleted")]
     ThreadDeleted(ThreadIdNotification),
+    /// A loaded thread was unloaded (PROTOCOL.md §4.9).
+    #[serde(rename = "thread/closed")]
+    ThreadClosed(ThreadIdNotification),
     /// A thread was renamed.
     #[serde(rename = "thread/name/updated")]
     ThreadNameUpdated(ThreadNameUpdatedNotification),
@@ -184,6 +197,7 @@ impl ServerNotification {
             ServerNotification::ThreadArchived(_) => "thread/archived",
             ServerNotification::ThreadUnarchived(_) => "thread/unarchived",
             ServerNotification::ThreadDeleted(_) => "thread/deleted",
+            ServerNotification::ThreadClosed(_) => "thread/closed",
             ServerNotification::ThreadNameUpdated(_) => "thread/name/updated",
             ServerNotification::ThreadTokenUsageUpdated(_) => "thread/tokenUsage/updated",
             ServerNotification::TurnStarted(_) => "turn/started",

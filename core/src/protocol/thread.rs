@@ -1,5 +1,5 @@
 //! Thread objects, `thread/*` params and responses, thread notifications, token usage
-//! (PROTOCOL.md §3.1, §3.2, §3.7, §4.1).
+//! (PROTOCOL.md §3.1, §3.2, §3.7, §4.1–§4.10).
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -288,6 +288,90 @@ pub struct ThreadResumeResponse {
     pub items_backwards_cursor: Option<String>,
 }
 
+/// Params of `thread/fork` (the subset the core reads; PROTOCOL.md §4.3, §5).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct ThreadForkParams {
+    /// The source thread, loaded or only stored.
+    pub thread_id: String,
+    /// Caller-supplied id of the new thread (PROTOCOL.md §5). `threadId` already names the source
+    /// here, so the seed's id for the new thread takes this name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional = nullable)]
+    pub new_thread_id: Option<String>,
+    /// Not persisted when true; needs `excludeTurns: true`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub ephemeral: Option<bool>,
+    /// Leave `thread.turns` empty in the response.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub exclude_turns: Option<bool>,
+    /// Fork through this finished turn, inclusive; later turns are left out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional = nullable)]
+    pub last_turn_id: Option<String>,
+    /// Experimental: fork before this turn, leaving it and later turns out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional = nullable)]
+    pub before_turn_id: Option<String>,
+    /// Model of the new thread.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional = nullable)]
+    pub model: Option<String>,
+    /// Provider id of the new thread.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional = nullable)]
+    pub model_provider: Option<String>,
+    /// Working directory of the new thread.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional = nullable)]
+    pub cwd: Option<String>,
+    /// Replaces the source's base instructions in the new thread.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional = nullable)]
+    pub base_instructions: Option<String>,
+    /// Replaces the source's developer instructions in the new thread.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional = nullable)]
+    pub developer_instructions: Option<String>,
+    /// Experimental; not supported by the core.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional = nullable)]
+    pub path: Option<String>,
+}
+
+/// Result of `thread/fork`: the `thread/start` response keys, for the new thread.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct ThreadForkResponse {
+    /// The same keys as `thread/start`'s response.
+    #[serde(flatten)]
+    pub session: ThreadStartResponse,
+}
+
+/// Whether `thread/unsubscribe` removed a subscription.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub enum ThreadUnsubscribeStatus {
+    /// The connection was subscribed and no longer is.
+    Unsubscribed,
+    /// The thread is loaded but the connection was not subscribed.
+    NotSubscribed,
+    /// The thread is not loaded.
+    NotLoaded,
+}
+
+/// Result of `thread/unsubscribe` (PROTOCOL.md §4.9).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct ThreadUnsubscribeResponse {
+    /// What happened.
+    pub status: ThreadUnsubscribeStatus,
+}
+
 /// Params of `thread/read`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
@@ -367,7 +451,7 @@ pub struct ThreadNameUpdatedNotification {
     pub thread_name: Option<String>,
 }
 
-/// Params of `thread/archive`, `thread/unarchive` and `thread/delete`.
+/// Params of `thread/archive`, `thread/unarchive`, `thread/delete` and `thread/unsubscribe`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
 #[ts(export)]

@@ -22,7 +22,7 @@ impl Spawn for PoolSpawn {
     }
 }
 
-struct SystemClock;
+pub struct SystemClock;
 
 impl Clock for SystemClock {
     fn now_ms(&self) -> i64 {

@@ -6,6 +6,7 @@ import type { InitializeResponse } from '../generated/InitializeResponse.js';
 import type { ModelListResponse } from '../generated/ModelListResponse.js';
 import type { RequestId } from '../generated/RequestId.js';
 import type { ServerNotification } from '../generated/ServerNotification.js';
+import type { ThreadForkResponse } from '../generated/ThreadForkResponse.js';
 import type { ThreadListResponse } from '../generated/ThreadListResponse.js';
 import type { ThreadLoadedListResponse } from '../generated/ThreadLoadedListResponse.js';
 import type { ThreadNameSetResponse } from '../generated/ThreadNameSetResponse.js';
@@ -14,6 +15,7 @@ import type { ThreadResumeResponse } from '../generated/ThreadResumeResponse.js'
 import type { ThreadStartResponse } from '../generated/ThreadStartResponse.js';
 import type { ThreadTurnsListResponse } from '../generated/ThreadTurnsListResponse.js';
 import type { ThreadUnarchiveResponse } from '../generated/ThreadUnarchiveResponse.js';
+import type { ThreadUnsubscribeResponse } from '../generated/ThreadUnsubscribeResponse.js';
 import type { TurnInterruptResponse } from '../generated/TurnInterruptResponse.js';
 import type { TurnStartResponse } from '../generated/TurnStartResponse.js';
 import type { TurnSteerResponse } from '../generated/TurnSteerResponse.js';
@@ -29,9 +31,11 @@ export interface ClientResults {
   initialize: InitializeResponse;
   'thread/start': ThreadStartResponse;
   'thread/resume': ThreadResumeResponse;
+  'thread/fork': ThreadForkResponse;
   'thread/read': ThreadReadResponse;
   'thread/list': ThreadListResponse;
   'thread/loaded/list': ThreadLoadedListResponse;
+  'thread/unsubscribe': ThreadUnsubscribeResponse;
   'thread/name/set': ThreadNameSetResponse;
   'thread/archive': EmptyResponse;
   'thread/unarchive': ThreadUnarchiveResponse;

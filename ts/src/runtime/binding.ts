@@ -26,6 +26,13 @@ export interface BindingConnection {
 /** An in-process engine. */
 export interface BindingEngine {
   connect(onMessage: (message: string) => void): BindingConnection;
+  /** Loaded threads no open connection is subscribed to and that run no turn: what the host may unload. */
+  unsubscribedThreads(): Promise<string[]>;
+  /**
+   * Unloads such a thread; every initialized connection then gets `thread/status/changed` (notLoaded) and
+   * `thread/closed`. Resolves `false` when the thread is not loaded, has a subscriber or runs a turn.
+   */
+  unloadThread(threadId: string): Promise<boolean>;
 }
 
 /** What both bindings' `Engine` constructors take. */

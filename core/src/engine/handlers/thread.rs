@@ -1,11 +1,12 @@
-//! `thread/*` handlers: start, read, loaded/list (PROTOCOL.md §4.1, §4.4, §4.6).
+//! `thread/*` handlers: start, read, loaded/list, name/set (PROTOCOL.md §4.1, §4.4, §4.6, §4.10), and
+//! the new-thread id rule start and fork share (§5).
 
 use tokio::sync::oneshot;
 
 use crate::engine::SPINDLE_VERSION;
 use crate::engine::connection::Ctx;
 use crate::engine::outbox::Responder;
-use crate::engine::thread_actor::{self, ThreadCommand};
+use crate::engine::thread_actor::{self, ThreadCommand, ThreadHandle};
 use crate::ids;
 use crate::protocol::ServerNotification;
 use crate::protocol::error;
@@ -33,21 +34,7 @@ async fn create(ctx: &Ctx, params: ThreadStartParams) -> Result<(ThreadStartResp
     let shared = &ctx.shared;
     let options = &shared.options;
     let now_ms = shared.now_ms();
-    let thread_id = match &params.thread_id {
-        Some(raw) => {
-            let thread_id = ids::parse_thread_id(raw)?;
-            let stored = shared
-                .thread_store
-                .load(thread_id.clone(), Some(0))
-                .await
-                .map_err(|error| error::store_failed("read thread", error))?;
-            if stored.is_some() || shared.loaded_thread(&thread_id).is_some() {
-                return Err(error::thread_id_exists(&thread_id));
-            }
-            thread_id
-        }
-        None => ids::new_id(now_ms),
-    };
+    let thread_id = new_thread_id(ctx, params.thread_id.as_deref(), now_ms).await?;
     let cwd = params.cwd.clone().unwrap_or_else(|| options.cwd.clone());
     let model = params.model.clone().unwrap_or_else(|| options.model.clone());
     let model_provider = params.model_provider.clone().unwrap_or_else(|| options.model_provider.clone());
@@ -111,16 +98,43 @@ async fn create(ctx: &Ctx, params: ThreadStartParams) -> Result<(ThreadStartResp
     }
     let handle = thread_actor::spawn(shared.clone(), stored, Vec::new(), Vec::new());
     handle.send(ThreadCommand::Subscribe(ctx.outbox.clone()));
-    {
-        let mut threads = shared.threads.lock().unwrap_or_else(|poison| poison.into_inner());
-        if threads.contains_key(&thread_id) {
-            // Another start with the same caller id won the race between our check and now.
-            return Err(error::thread_id_exists(&thread_id));
-        }
-        threads.insert(thread_id.clone(), handle);
-    }
+    register(ctx, &thread_id, handle)?;
     let response = ThreadStartResponse::for_thread(thread.clone());
     Ok((response, ServerNotification::ThreadStarted(ThreadStartedNotification { thread })))
+}
+
+/// The id of a new thread (start, fork): the caller's, canonical, and known neither loaded nor
+/// stored (archived included), or a fresh UUIDv7 (PROTOCOL.md §5).
+pub(crate) async fn new_thread_id(ctx: &Ctx, requested: Option<&str>, now_ms: i64) -> Result<String, RpcError> {
+    let Some(raw) = requested else {
+        return Ok(ids::new_id(now_ms));
+    };
+    let thread_id = ids::parse_thread_id(raw)?;
+    let stored = ctx
+        .shared
+        .thread_store
+        .load(thread_id.clone(), Some(0))
+        .await
+        .map_err(|error| error::store_failed("read thread", error))?;
+    if stored.is_some() || ctx.shared.loaded_thread(&thread_id).is_some() {
+        return Err(error::thread_id_exists(&thread_id));
+    }
+    Ok(thread_id)
+}
+
+/// Adds a new thread's actor to the engine. If another request took the caller's id between the
+/// check in [`new_thread_id`] and now, this one loses: its actor stops and the id is refused.
+pub(crate) fn register(ctx: &Ctx, thread_id: &str, handle: ThreadHandle) -> Result<(), RpcError> {
+    {
+        let mut threads = ctx.shared.threads.lock().unwrap_or_else(|poison| poison.into_inner());
+        if !threads.contains_key(thread_id) {
+            threads.insert(thread_id.to_owned(), handle);
+            return Ok(());
+        }
+    }
+    let (reply, _) = oneshot::channel();
+    handle.send(ThreadCommand::Unload { reply });
+    Err(error::thread_id_exists(thread_id))
 }
 
 /// Handles `thread/read` (PROTOCOL.md §4.4): a loaded thread from its actor, else from the store.

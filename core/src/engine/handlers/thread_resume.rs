@@ -5,6 +5,7 @@ use serde_json::json;
 use tokio::sync::oneshot;
 
 use crate::engine::connection::Ctx;
+use crate::engine::cursor;
 use crate::engine::outbox::Responder;
 use crate::engine::thread_actor::{self, ThreadCommand};
 use crate::ids;
@@ -23,8 +24,8 @@ pub async fn resume(ctx: &Ctx, params: ThreadResumeParams, responder: Responder)
         Ok(thread_id) => thread_id,
         Err(error) => return responder.err(error),
     };
-    if let Some(thread) = subscribe_loaded(ctx, &thread_id, !params.exclude_turns).await {
-        responder.ok(response(thread));
+    if let Some(thread) = subscribe_loaded(ctx, &thread_id).await {
+        responder.ok(response(thread, params.exclude_turns));
         return replay_usage(ctx, &thread_id);
     }
     match load(ctx, &thread_id, &params).await {
@@ -35,7 +36,7 @@ pub async fn resume(ctx: &Ctx, params: ThreadResumeParams, responder: Responder)
                 status: ThreadStatus::Idle,
             });
             responder.outbox.notify(&idle, ctx.shared.now_ms());
-            responder.ok(response(thread));
+            responder.ok(response(thread, params.exclude_turns));
             replay_usage(ctx, &thread_id);
         }
     }
@@ -48,12 +49,12 @@ fn replay_usage(ctx: &Ctx, thread_id: &str) {
     }
 }
 
-/// Subscribes to a loaded thread and returns its snapshot; `None` if it is not loaded.
-async fn subscribe_loaded(ctx: &Ctx, thread_id: &str, include_turns: bool) -> Option<Thread> {
+/// Subscribes to a loaded thread and returns its snapshot with turns; `None` if it is not loaded.
+async fn subscribe_loaded(ctx: &Ctx, thread_id: &str) -> Option<Thread> {
     let handle = ctx.shared.loaded_thread(thread_id)?;
     let (reply, answer) = oneshot::channel();
     if !handle.send(ThreadCommand::Subscribe(ctx.outbox.clone()))
-        || !handle.send(ThreadCommand::Read { include_turns, reply })
+        || !handle.send(ThreadCommand::Read { include_turns: true, reply })
     {
         return None;
     }
@@ -88,9 +89,7 @@ async fn load(ctx: &Ctx, thread_id: &str, params: &ThreadResumeParams) -> Result
         runtime_workspace_roots: vec![cwd],
     }]);
     let mut thread = stored.thread.clone();
-    if !params.exclude_turns {
-        thread.turns = turns.clone();
-    }
+    thread.turns = turns.clone();
     let handle = thread_actor::spawn(shared.clone(), stored, turns, model_items);
     handle.send(ThreadCommand::Subscribe(ctx.outbox.clone()));
     let raced = {
@@ -107,21 +106,26 @@ async fn load(ctx: &Ctx, thread_id: &str, params: &ThreadResumeParams) -> Result
         // Another connection loaded it between our check and now: stop our copy, join theirs.
         let (reply, _) = oneshot::channel();
         handle.send(ThreadCommand::Unload { reply });
-        return subscribe_loaded(ctx, thread_id, !params.exclude_turns)
-            .await
-            .ok_or_else(|| error::no_rollout_found(thread_id));
+        return subscribe_loaded(ctx, thread_id).await.ok_or_else(|| error::no_rollout_found(thread_id));
     }
     Ok(thread)
 }
 
-fn response(thread: Thread) -> ThreadResumeResponse {
+/// The response over `thread` (with all its turns); `excludeTurns` drops them from the answer.
+fn response(mut thread: Thread, exclude_turns: bool) -> ThreadResumeResponse {
+    // Where `thread/turns/list` can page from, anchored at the oldest turn as 0.169 anchors it.
+    let turns_backwards_cursor = thread.turns.first().map(|turn| cursor::turns_cursor(&turn.id, true));
+    if exclude_turns {
+        thread.turns.clear();
+    }
     let collaboration_mode = json!({"mode": "default", "settings": {
         "model": thread.model, "reasoning_effort": thread.reasoning_effort, "developer_instructions": null}});
     ThreadResumeResponse {
         session: ThreadStartResponse::for_thread(thread),
         collaboration_mode,
         initial_turns_page: None,
-        turns_backwards_cursor: None,
+        turns_backwards_cursor,
+        // No `thread/items/list` exists in Spindle, so there is nothing for an items cursor to name.
         items_backwards_cursor: None,
     }
 }
