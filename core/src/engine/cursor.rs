@@ -10,6 +10,12 @@ use serde::{Deserialize, Serialize};
 
 use crate::protocol::error;
 use crate::protocol::jsonrpc::RpcError;
+
+/// The page size of a list request: 25 without `limit`, clamped to 1..=100 (0.169's values for
+/// `thread/list` and `thread/turns/list`).
+pub fn page_limit(limit: Option<u32>) -> u32 {
+    limit.unwrap_or(25).clamp(1, 100)
+}
 use crate::store::ThreadListAnchor;
 
 /// The `nextCursor` of a `thread/list` page whose last thread is `thread_id`.

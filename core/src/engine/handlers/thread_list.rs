@@ -15,9 +15,6 @@ use crate::protocol::thread_list::{
 };
 use crate::store::{StoredThread, ThreadListQuery};
 
-/// Page size without `limit`, and the most one page holds (0.169's values).
-const DEFAULT_LIMIT: u32 = 25;
-const MAX_LIMIT: u32 = 100;
 /// What 0.169 lists when `sourceKinds` is absent or empty.
 const INTERACTIVE_SOURCES: [ThreadSourceKind; 2] = [ThreadSourceKind::Cli, ThreadSourceKind::Vscode];
 
@@ -28,7 +25,7 @@ pub async fn list(ctx: &Ctx, params: ThreadListParams, responder: Responder) {
 }
 
 async fn page(ctx: &Ctx, params: ThreadListParams) -> Result<ThreadListResponse, RpcError> {
-    let limit = params.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT);
+    let limit = cursor::page_limit(params.limit);
     let query = ThreadListQuery {
         anchor: params.cursor.as_deref().map(cursor::thread_list_anchor).transpose()?,
         // One more than the page, to learn whether a next page exists.

@@ -12,10 +12,6 @@ use crate::protocol::jsonrpc::RpcError;
 use crate::protocol::thread_list::{SortDirection, ThreadTurnsListParams, ThreadTurnsListResponse};
 use crate::protocol::turn::{Turn, TurnItemsView};
 
-/// Page size without `limit`, and the most one page holds (upstream's values).
-const DEFAULT_LIMIT: usize = 25;
-const MAX_LIMIT: usize = 100;
-
 /// Handles `thread/turns/list`.
 pub async fn list(ctx: &Ctx, params: ThreadTurnsListParams, responder: Responder) {
     responder.send(page(ctx, params).await);
@@ -73,7 +69,7 @@ fn paginate(
         return Ok(ThreadTurnsListResponse { data: Vec::new(), next_cursor: None, backwards_cursor: None });
     }
     let anchor = cursor.map(cursor::turns_anchor).transpose()?;
-    let limit = limit.map_or(DEFAULT_LIMIT, |limit| limit as usize).clamp(1, MAX_LIMIT);
+    let limit = cursor::page_limit(limit) as usize;
     let mut ordered = turns;
     if direction == SortDirection::Desc {
         ordered.reverse();
