@@ -31,7 +31,7 @@ pub(crate) enum RunnerEvent {
 /// Which retry budget a failed request may draw on (PROTOCOL.md §7.6).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Retry {
-    /// The answer itself is final (4xx, 429, `response.failed`, malformed events).
+    /// The answer itself is final (4xx, 429, `response.failed`, `response.incomplete`).
     Never,
     /// Nothing was streamed: the request failed (5xx, transport error); retried silently.
     Request,
@@ -84,8 +84,9 @@ pub(crate) async fn run(call: ModelCall) {
             };
             for sse in decoder.push(&chunk) {
                 match events::decode(&sse) {
-                    Err(error) => return Outcome::Failed(failure::stream_disconnected(&error), Retry::Never),
-                    Ok(ResponsesEvent::Ignored) => {}
+                    // 0.169 skips an event whose data is not JSON and reads on; if the stream then
+                    // ends without `response.completed`, the closed-stream failure applies.
+                    Err(_) | Ok(ResponsesEvent::Ignored) => {}
                     Ok(ResponsesEvent::Failed { message }) => {
                         return Outcome::Failed(failure::stream_disconnected(&message), Retry::Never);
                     }

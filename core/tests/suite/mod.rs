@@ -1,6 +1,7 @@
 mod dynamic_tools;
 mod error_rows;
 mod initialize;
+mod model_failures;
 mod model_list;
 mod model_retries;
 mod no_panic;

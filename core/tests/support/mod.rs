@@ -199,22 +199,36 @@ pub struct Reply {
     pub hang: bool,
     /// HTTP status and body text instead of a stream.
     pub status: Option<(u16, String)>,
+    /// Raw body chunks sent after `events`, for streams no well-formed event can express.
+    pub raw: Vec<String>,
+    /// The transport rejects the request with this message instead of answering.
+    pub rejects: Option<String>,
 }
 
 impl Reply {
     /// A response that streams `events` and ends.
     pub fn ends(events: Vec<Value>) -> Reply {
-        Reply { events, hang: false, status: None }
+        Reply { events, hang: false, status: None, raw: Vec::new(), rejects: None }
     }
 
     /// A response that streams `events` and then waits for cancellation.
     pub fn hangs(events: Vec<Value>) -> Reply {
-        Reply { events, hang: true, status: None }
+        Reply { hang: true, ..Reply::ends(events) }
     }
 
     /// An HTTP error answer with `body`.
     pub fn status(status: u16, body: &str) -> Reply {
-        Reply { events: Vec::new(), hang: false, status: Some((status, body.to_owned())) }
+        Reply { status: Some((status, body.to_owned())), ..Reply::ends(Vec::new()) }
+    }
+
+    /// A 200 stream of `events` followed by `raw` body text, then the end of the stream.
+    pub fn raw(events: Vec<Value>, raw: &str) -> Reply {
+        Reply { raw: vec![raw.to_owned()], ..Reply::ends(events) }
+    }
+
+    /// The transport fails the request (as a rejected `fetch` would) with `message`.
+    pub fn rejects(message: &str) -> Reply {
+        Reply { rejects: Some(message.to_owned()), ..Reply::ends(Vec::new()) }
     }
 }
 
@@ -279,7 +293,11 @@ impl ModelTransport for ScriptModel {
             .events
             .iter()
             .map(|event| format!("event: {}\ndata: {event}\n\n", event["type"].as_str().unwrap_or("")).into_bytes())
+            .chain(reply.raw.iter().map(|raw| raw.clone().into_bytes()))
             .collect();
+        if let Some(message) = reply.rejects {
+            return boxed(async move { Err(spindle_core::HostError::new(message)) });
+        }
         let status = match reply.status {
             Some((status, body)) => {
                 frames.push_back(body.into_bytes());
