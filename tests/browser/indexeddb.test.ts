@@ -17,7 +17,7 @@ import {
   type TurnShape,
 } from '../support/chromium.ts';
 import { storeConformance } from '../support/store-conformance/index.ts';
-import { queuedId, storedThread, threadId } from '../support/store-conformance/ops.ts';
+import { defaultQuery, queuedId, storedThread, threadId } from '../support/store-conformance/ops.ts';
 
 let chromium: Chromium;
 before(async () => {
@@ -107,24 +107,13 @@ test('the IndexedDB store refuses ids that are not lowercase UUIDs before they r
       assert.deepEqual(await storeCall(page, database, op, ...args), { error: message }, `${op} ${JSON.stringify(args)}`);
     }
     // Nothing was written along the way.
-    assert.deepEqual(await storeCall(page, database, 'list', { ...listAll, archived: false }), { answer: [] });
+    assert.deepEqual(await storeCall(page, database, 'list', defaultQuery), { answer: [] });
     assert.deepEqual(await storeCall(page, database, 'listQueuedTurns', threadId(1), 0, 10), { answer: { rows: [], more: false } });
     assert.deepEqual(pageErrors, []);
   } finally {
     await page.close();
   }
 });
-
-const listAll = {
-  anchor: null,
-  limit: 100,
-  sortKey: 'created_at',
-  ascending: false,
-  cwds: [],
-  modelProviders: [],
-  sourceKinds: [],
-  searchTerm: null,
-};
 
 /** The items of every `item/completed` a session received, in order. */
 function itemsCompleted(messages: Message[]): unknown[] {
@@ -176,7 +165,7 @@ test('without a store, the browser entry keeps threads in the origin’s Indexed
   // They are in the database the entry names by default.
   const { page } = await chromium.openPage();
   try {
-    const listed = await storeCall(page, 'spindle', 'list', { ...listAll, archived: false });
+    const listed = await storeCall(page, 'spindle', 'list', defaultQuery);
     assert.equal((listed.answer as unknown[] | undefined)?.length, 1, JSON.stringify(listed));
   } finally {
     await page.close();

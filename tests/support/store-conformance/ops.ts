@@ -57,7 +57,8 @@ export class StoreOps {
   }
 }
 
-const defaultQuery: ThreadListQuery = {
+/** Every non-archived thread, newest first: what `list` asks unless a case says otherwise. */
+export const defaultQuery: ThreadListQuery = {
   anchor: null,
   limit: 100,
   archived: false,
