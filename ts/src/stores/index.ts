@@ -9,5 +9,5 @@ export { createMemoryStore } from './memory.js';
 export { queueStoreOn, type QueueChange, type QueueRows } from './queue-rules.js';
 export type { QueueStoreAdapter } from './queue-store.js';
 export { toStoreCall, type StoreAdapter } from './store-call.js';
-export { threadListPage, threadMatches, threadPageOrder, threadSourceKind } from './thread-list.js';
+export { threadInPage, threadListPage, threadMatches, threadPageOrder, threadSourceKind } from './thread-list.js';
 export type { MaybePromise, ThreadStoreAdapter } from './thread-store.js';
