@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use napi::bindgen_prelude::{Function, Object};
 use napi_derive::napi;
-use spindle_core::store::bridge::BridgedThreadStore;
+use spindle_core::store::bridge::BridgedStore;
 use spindle_core::{EngineHost, EngineOptions};
 
 /// An in-process engine: many connections, one set of host services.
@@ -18,8 +18,8 @@ pub struct Engine {
 
 #[napi]
 impl Engine {
-    /// Builds an engine from JSON `EngineOptions`; a `null` transport selects the scripted model
-    /// and a `null` thread store selects memory.
+    /// Builds an engine from JSON `EngineOptions`; a `null` transport selects the scripted model.
+    /// The store adapter keeps both threads and queued turns; `null` selects memory.
     #[napi(constructor)]
     pub fn new(
         options_json: String,
@@ -31,19 +31,17 @@ impl Engine {
             Some(object) => Some(Arc::new(adapters::JsModelTransport::new(&object)?) as _),
             None => None,
         };
-        let thread_store = match thread_store {
-            Some(object) => {
-                let call = Arc::new(adapters::JsStoreCall::new(&object)?);
-                Some(Arc::new(BridgedThreadStore::new(call)) as _)
-            }
+        // One JS adapter answers both the thread and the queue operations.
+        let store = match thread_store {
+            Some(object) => Some(Arc::new(BridgedStore::new(Arc::new(adapters::JsStoreCall::new(&object)?)))),
             None => None,
         };
         let host = EngineHost {
             spawn: Arc::new(host::TokioSpawn),
             clock: Arc::new(host::SystemClock),
             transport,
-            thread_store,
-            queue_store: None,
+            thread_store: store.clone().map(|store| store as _),
+            queue_store: store.map(|store| store as _),
         };
         Ok(Engine { inner: spindle_core::Engine::new(options, host) })
     }

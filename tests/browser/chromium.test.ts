@@ -2,15 +2,17 @@
 // fetch against the mock Responses server, golden transcripts replayed, failing JS thread stores, the
 // scripted model, a closed connection, a host-driven unload.
 import assert from 'node:assert/strict';
-import { access, mkdtemp, readFile, rm } from 'node:fs/promises';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { extname, join, normalize } from 'node:path';
 import { after, before, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { plainTurnEvents, startMockResponses } from '../support/mock-responses.ts';
+import {
+  initializeParams,
+  resultOf,
+  runTurn,
+  session,
+  startChromium,
+  type Chromium,
+  type TurnShape,
+} from '../support/chromium.ts';
 import {
   assertMessagesMatch,
   assertRequestsMatch,
@@ -19,181 +21,16 @@ import {
   type OpenConnection,
 } from '../support/replay.ts';
 import { everyScenario, scenario } from '../support/scenarios.ts';
-import { assertValidServerMessage } from '../support/schema.ts';
 import { loadTranscript } from '../support/transcript.ts';
 
-type Message = Record<string, unknown>;
-
-interface Harness {
-  ready(): Promise<void>;
-  open(options?: {
-    baseUrl?: string | null;
-    apiKey?: string | null;
-    store?: 'rejecting' | 'throwing' | null;
-    /** Engine options over the page's defaults. */
-    options?: Record<string, unknown>;
-  }): number;
-  request(session: number, id: number, method: string, params?: unknown): Promise<Message>;
-  notification(session: number, method: string, key: string, value: unknown): Promise<Message>;
-  send(session: number, text: string): { name?: string; message: string } | null;
-  close(session: number): void;
-  unsubscribedThreads(session: number): Promise<string[]>;
-  unloadThread(session: number, threadId: string): Promise<boolean>;
-  messages(session: number): Message[];
-  listenerErrors(session: number): string[];
-}
-declare global {
-  interface Window {
-    harness: Harness;
-  }
-}
-
-const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
-// Only the build outputs the page loads, and the page itself, are served.
-const servedDirs = ['ts/dist/', 'wasm/pkg-web/', 'tests/browser/'];
-const mimeTypes: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.map': 'application/json',
-  '.wasm': 'application/wasm',
-};
-
-let server: Server;
-let origin: string;
-let context: BrowserContext;
-let userDataDir: string;
-
-/** Serves a file below one of `servedDirs`; everything else is a 404. */
-async function serveFile(req: IncomingMessage, res: ServerResponse): Promise<void> {
-  // The URL parser already resolves dot segments; `normalize` catches any that decoding revealed.
-  const path = normalize(decodeURIComponent(new URL(req.url ?? '/', origin).pathname)).replace(/^[/\\]+/, '');
-  const type = mimeTypes[extname(path)];
-  if (!type || !servedDirs.some((dir) => path.startsWith(dir))) {
-    res.writeHead(404).end();
-    return;
-  }
-  const body = await readFile(join(repoRoot, path));
-  res.writeHead(200, { 'content-type': type, 'cache-control': 'no-store' }).end(body);
-}
-
+let chromium: Chromium;
 before(async () => {
-  for (const built of ['ts/dist/browser.js', 'wasm/pkg-web/spindle_wasm_bg.wasm']) {
-    await access(join(repoRoot, built)).catch(() => {
-      throw new Error(`${built} is missing: run scripts/build-wasm.sh, then npx tsc -p ts/tsconfig.json`);
-    });
-  }
-  server = createServer((req, res) => {
-    serveFile(req, res).catch(() => {
-      if (!res.headersSent) res.writeHead(404);
-      res.end();
-    });
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-
-  userDataDir = await mkdtemp(join(tmpdir(), 'spindle-chromium-'));
-  context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    headless: true,
-    timeout: 30_000,
-    // CI runs as root with no display and no network beyond 127.0.0.1.
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  chromium = await startChromium();
 });
-
 after(async () => {
-  await context?.close();
-  await new Promise<void>((resolve) => {
-    if (!server) return resolve();
-    server.close(() => resolve());
-    server.closeAllConnections();
-  });
-  if (userDataDir) await rm(userDataDir, { recursive: true, force: true });
+  await chromium?.close();
 });
-
-/** A fresh page with the wasm module loaded; errors the page throws are collected for `assertNoPageErrors`. */
-async function openPage(): Promise<{ page: Page; pageErrors: string[] }> {
-  const page = await context.newPage();
-  page.setDefaultTimeout(15_000);
-  const pageErrors: string[] = [];
-  page.on('pageerror', (error) => pageErrors.push(String(error)));
-  page.on('console', (message) => {
-    if (message.type() === 'error') pageErrors.push(`${message.text()} (${message.location().url})`);
-  });
-  await page.goto(`${origin}/tests/browser/page.html`);
-  await page.waitForFunction(() => window.harness !== undefined);
-  await page.evaluate(() => window.harness.ready());
-  return { page, pageErrors };
-}
-
-/** Drives one connection in the page, remembering which method each request id asked for. */
-function session(page: Page, index: number) {
-  const methods = new Map<number, string>();
-  let nextId = 1;
-  return {
-    async request(method: string, params: unknown = {}): Promise<Message> {
-      const id = nextId++;
-      methods.set(id, method);
-      return page.evaluate(([s, i, m, p]) => window.harness.request(s, i, m, p), [index, id, method, params] as const);
-    },
-    notification(method: string, key: string, value: unknown): Promise<Message> {
-      return page.evaluate(([s, m, k, v]) => window.harness.notification(s, m, k, v), [index, method, key, value] as const);
-    },
-    messages(): Promise<Message[]> {
-      return page.evaluate((s) => window.harness.messages(s), index);
-    },
-    /** Every message the engine sent validates against the v2 schema (responses by their request's method). */
-    async assertAllValid(): Promise<Message[]> {
-      const messages = await this.messages();
-      for (const message of messages) {
-        assertValidServerMessage(message, 'method' in message ? undefined : methods.get(message.id as number));
-      }
-      assert.deepEqual(await page.evaluate((s) => window.harness.listenerErrors(s), index), []);
-      return messages;
-    },
-  };
-}
-
-const initializeParams = { clientInfo: { name: 'chromium-test', title: null, version: '1.0.0' } };
-
-function textInput(text: string): unknown[] {
-  return [{ type: 'text', text, text_elements: [] }];
-}
-
-function resultOf<T>(message: Message): T {
-  assert.ok('result' in message, `expected a result, got ${JSON.stringify(message)}`);
-  return message.result as T;
-}
-
-interface TurnShape {
-  id: string;
-  status: string;
-  items: Array<{ type: string; id: string; text?: string }>;
-}
-
-/** initialize → thread/start → turn/start; resolves with the turn/completed notification. */
-async function runTurn(conversation: ReturnType<typeof session>, text: string): Promise<TurnShape> {
-  resultOf(await conversation.request('initialize', initializeParams));
-  const { thread } = resultOf<{ thread: { id: string } }>(await conversation.request('thread/start'));
-  const { turn } = resultOf<{ turn: { id: string } }>(
-    await conversation.request('turn/start', { threadId: thread.id, input: textInput(text) }),
-  );
-  const completed = await conversation.notification('turn/completed', 'threadId', thread.id);
-  const completedTurn = (completed.params as { turn: TurnShape }).turn;
-  assert.equal(completedTurn.id, turn.id);
-  return completedTurn;
-}
+const openPage = () => chromium.openPage();
 
 function agentMessageText(turn: TurnShape): string | undefined {
   const messages = turn.items.filter((item) => item.type === 'agentMessage');
@@ -222,7 +59,7 @@ test('a turn in Chromium streams the mock model through the page fetch', { timeo
     assert.equal(posts.length, 1, `expected one POST /v1/responses, got ${JSON.stringify(mock.requests)}`);
     assert.equal(mock.requests.length, 1, 'nothing but the one model request reached the mock');
     // Sent by the page's fetch, not by Node: a cross-origin request carries the page's origin.
-    assert.equal(posts[0].headers.origin, origin);
+    assert.equal(posts[0].headers.origin, chromium.origin);
     assert.equal(posts[0].headers.authorization, 'Bearer sk-browser-test');
     const body = posts[0].body as { stream?: unknown; input?: unknown };
     assert.equal(body.stream, true);

@@ -11,7 +11,6 @@ import { fileURLToPath } from 'node:url';
 
 import { ConfigError, DEFAULT_OPENAI_BASE_URL, resolveCodexHome, resolveModelConfig } from '../../ts/src/cli/config.js';
 import { RequestError, SpindleClient, type Transport } from '../../ts/src/client/index.js';
-import { toStoreCall } from '../../ts/src/stores/index.js';
 import { spawnTransport, type ChildProcessTransport } from '../../ts/src/transports/child-process.js';
 import { createFetchTransport } from '../../ts/src/transports/fetch.js';
 import { plainTurnEvents, startMockResponses } from '../support/mock-responses.js';
@@ -430,28 +429,6 @@ describe('fetch transport', () => {
       transport.post(JSON.stringify({ id: 1, path: '/responses', headers: {}, body: '{}' })),
       (error: unknown) => error instanceof Error && error.message.startsWith(`model request to ${baseUrl}/responses failed:`) && /ECONNREFUSED/.test(error.message),
     );
-  });
-});
-
-describe('store bridge', () => {
-  test('toStoreCall dispatches operations with spread JSON arguments and JSON results', async () => {
-    const calls: unknown[][] = [];
-    const store = toStoreCall({
-      append(threadId: string, records: unknown[]) {
-        calls.push([threadId, records]);
-      },
-      delete: async (threadId: string) => threadId === 'known',
-      load: () => {
-        throw new Error('disk on fire');
-      },
-    });
-    assert.equal(await store.call('append', JSON.stringify(['t', [{ type: 'modelItems', items: [] }]])), 'null');
-    assert.deepEqual(calls, [['t', [{ type: 'modelItems', items: [] }]]]);
-    assert.equal(await store.call('delete', '["known"]'), 'true');
-    assert.equal(await store.call('delete', '["other"]'), 'false');
-    await assert.rejects(store.call('load', '["t", null]'), /disk on fire/);
-    await assert.rejects(store.call('list', '[{}]'), /unknown store operation: list/);
-    await assert.rejects(store.call('toString', '[]'), /unknown store operation: toString/);
   });
 });
 

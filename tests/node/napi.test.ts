@@ -9,6 +9,7 @@ import type {
   StoreCallAdapter,
 } from '../../ts/src/runtime/binding.ts';
 import { createBindingEngine } from '../../ts/src/runtime/node.ts';
+import { createMemoryStore, toStoreCall, type StoreAdapter } from '../../ts/src/stores/index.ts';
 import { assertValidServerMessage } from '../support/schema.ts';
 import { createInbox, type Inbox, type Message } from '../support/wait.ts';
 
@@ -219,5 +220,76 @@ test('fork, unsubscribe and a host-driven unload cross the addon with schema-val
   assert.equal(await session.engine.unloadThread(forked.id), false);
   const closed = await session.inbox.notification('thread/closed');
   assert.deepEqual(closed.params, { threadId: forked.id });
+  session.assertAllValid();
+});
+
+/** Runs one turn on a fresh thread; answers the thread id and the completed turn. */
+async function completedTurn(session: Session, text: string): Promise<{ threadId: string; turn: TurnShape }> {
+  const completed = await turnCompleted(session.inbox, await startTurn(session, text));
+  return { threadId: (completed.params as { threadId: string }).threadId, turn: paramsOf(completed).turn! };
+}
+
+test('a JS-object store outlives its engine: a fresh engine resumes the thread with its turn', async () => {
+  const store = toStoreCall(createMemoryStore());
+  const first = openSession(null, store);
+  await first.initialize();
+  const { threadId, turn } = await completedTurn(first, 'Remember me.');
+  first.connection.close();
+
+  const second = openSession(null, store);
+  await second.initialize();
+  const resumed = await second.inbox.response(second.request('thread/resume', { threadId }));
+  const thread = (resumed.result as { thread: { id: string; preview: string; turns: TurnShape[] } }).thread;
+  assert.equal(thread.id, threadId);
+  assert.equal(thread.preview, 'Remember me.');
+  assert.deepEqual(thread.turns.map(({ id, status }) => ({ id, status })), [{ id: turn.id, status: 'completed' }]);
+  // The resumed turn holds every item the first engine completed, as it completed them.
+  const itemsCompleted = first.inbox.messages
+    .filter((m) => m.method === 'item/completed')
+    .map((m) => (m.params as { item: unknown }).item);
+  assert.deepEqual(thread.turns[0].items, itemsCompleted);
+  const listed = await second.inbox.response(second.request('thread/list', {}));
+  assert.deepEqual((listed.result as { data: Array<{ id: string }> }).data.map((t) => t.id), [threadId]);
+  second.assertAllValid();
+});
+
+/** A store call over `adapter` that notes each operation's name. */
+function recorded(adapter: StoreAdapter, ops: string[]): StoreCallAdapter {
+  const inner = toStoreCall(adapter);
+  return { call: (op, argsJson) => (ops.push(op), inner.call(op, argsJson)) };
+}
+
+const queuedTurnId = '019a0001-0000-7000-8000-000000000001';
+
+test('thread/delete empties the thread’s queue and deletes it through the one store adapter', async () => {
+  const memory = createMemoryStore();
+  const ops: string[] = [];
+  const session = openSession(null, recorded(memory, ops));
+  await session.initialize();
+  const { threadId } = await completedTurn(session, 'Say hello.');
+  await memory.appendQueuedTurn(queuedTurnId, threadId, { threadId, input: textInput('later') }, 1);
+
+  const deleted = await session.inbox.response(session.request('thread/delete', { threadId }));
+  assert.deepEqual(deleted.result, {});
+  assert.deepEqual(ops.slice(-2), ['deleteThreadQueue', 'delete']);
+  assert.deepEqual(await memory.listQueuedTurns(threadId, 0, 10), { rows: [], more: false });
+  assert.equal(await memory.load(threadId, null), null);
+  session.assertAllValid();
+});
+
+test('a failing queue operation makes thread/delete answer -32603 naming the operation', async () => {
+  const memory = createMemoryStore();
+  const failing: StoreAdapter = {
+    ...memory,
+    deleteThreadQueue: async () => {
+      throw new Error('queue table is locked');
+    },
+  };
+  const session = openSession(null, toStoreCall(failing));
+  await session.initialize();
+  const { threadId } = await completedTurn(session, 'Say hello.');
+  const failed = await session.inbox.response(session.request('thread/delete', { threadId }));
+  assert.deepEqual(failed.error, { code: -32603, message: 'failed to delete thread: queue table is locked' });
+  assert.notEqual(await memory.load(threadId, null), null, 'the thread is still stored');
   session.assertAllValid();
 });

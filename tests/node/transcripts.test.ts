@@ -8,10 +8,9 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { createBindingEngine } from '../../ts/src/runtime/node.js';
-import { toStoreCall } from '../../ts/src/stores/index.js';
+import { createMemoryStore, toStoreCall } from '../../ts/src/stores/index.js';
 import { spawnTransport } from '../../ts/src/transports/child-process.js';
 import { createFetchTransport } from '../../ts/src/transports/fetch.js';
-import { createMemoryThreadStore } from '../support/memory-store.js';
 import { startMockResponses, type RecordedRequest } from '../support/mock-responses.js';
 import {
   assertMessagesMatch,
@@ -39,7 +38,7 @@ const napi: Target = {
   name: 'the napi engine',
   connect(baseUrl, host, scenario) {
     // The store outlives each engine, so a second connection after a restart sees the same threads.
-    const store = toStoreCall(createMemoryThreadStore());
+    const store = toStoreCall(createMemoryStore());
     return async (receive) => {
       const options = {
         model: 'mock-model',

@@ -3,11 +3,16 @@
 import { createEngineWith, type CreateEngineOptions } from './engine.js';
 import type { BindingEngine } from './runtime/binding.js';
 import { createBindingEngine, initWasm } from './runtime/browser.js';
+import { createIndexedDbStore, indexedDbAvailable } from './stores/indexeddb.js';
 
 export * from './common.js';
 export { createBindingEngine, initWasm };
 
-/** An in-process engine in this page; `await initWasm()` once before the first call. */
+/**
+ * An in-process engine in this page; `await initWasm()` once before the first call. Without a
+ * `store`, threads and queued turns live in the origin's IndexedDB database `spindle` when the
+ * runtime has IndexedDB, else in the engine's memory.
+ */
 export function createEngine(config: CreateEngineOptions = {}): BindingEngine {
-  return createEngineWith(createBindingEngine, config);
+  return createEngineWith(createBindingEngine, config, () => (indexedDbAvailable() ? createIndexedDbStore() : null));
 }

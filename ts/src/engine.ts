@@ -2,7 +2,7 @@
 
 import type { EngineOptions } from './generated/EngineOptions.js';
 import type { BindingEngine, ModelTransportAdapter, StoreCallAdapter } from './runtime/binding.js';
-import { toStoreCall, type ThreadStoreAdapter } from './stores/thread-store.js';
+import { toStoreCall, type StoreAdapter } from './stores/store-call.js';
 
 /** What `createEngine` takes; everything is optional. */
 export interface CreateEngineOptions {
@@ -10,24 +10,31 @@ export interface CreateEngineOptions {
   options?: Partial<EngineOptions>;
   /** Model HTTP (`createFetchTransport`); `null` or absent selects the built-in scripted model. */
   transport?: ModelTransportAdapter | null;
-  /** Thread storage; absent keeps threads in memory. */
-  threadStore?: ThreadStoreAdapter | StoreCallAdapter | null;
+  /**
+   * Where threads and queued turns live: one adapter serves both. `null` keeps them in the engine's
+   * memory; absent picks the runtime's default (IndexedDB in a browser that has it, else memory).
+   */
+  store?: StoreAdapter | StoreCallAdapter | null;
 }
 
 /** The runtime loader both entries wrap (napi in Node, wasm in a browser). */
 export type CreateBindingEngine = (
   optionsJson: string,
   transport: ModelTransportAdapter | null,
-  threadStore: StoreCallAdapter | null,
+  store: StoreCallAdapter | null,
 ) => BindingEngine;
 
-/** Builds an engine through `create` from friendly options. */
-export function createEngineWith(create: CreateBindingEngine, config: CreateEngineOptions = {}): BindingEngine {
-  const store = config.threadStore ?? null;
+/** Builds an engine through `create` from friendly options; `defaultStore` answers when `store` is absent. */
+export function createEngineWith(
+  create: CreateBindingEngine,
+  config: CreateEngineOptions = {},
+  defaultStore: () => StoreAdapter | null = () => null,
+): BindingEngine {
+  const store = config.store === undefined ? defaultStore() : config.store;
   return create(JSON.stringify(config.options ?? {}), config.transport ?? null, store && asStoreCall(store));
 }
 
-function asStoreCall(store: ThreadStoreAdapter | StoreCallAdapter): StoreCallAdapter {
+function asStoreCall(store: StoreAdapter | StoreCallAdapter): StoreCallAdapter {
   const isCall = typeof (store as Partial<StoreCallAdapter>).call === 'function' && !('create' in store);
   return isCall ? (store as StoreCallAdapter) : toStoreCall(store);
 }

@@ -30,6 +30,7 @@ export type * from './generated/ModelRequest.js';
 export type * from './generated/ModelResponseHead.js';
 export type * from './generated/ModelServiceTier.js';
 export type * from './generated/ModelUpgradeInfo.js';
+export type * from './generated/QueuedTurnPage.js';
 export type * from './generated/QueuedTurnRow.js';
 export type * from './generated/QueuedTurnState.js';
 export type * from './generated/ReasoningEffortOption.js';

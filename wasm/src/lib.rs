@@ -7,7 +7,7 @@ mod host;
 
 use std::sync::Arc;
 
-use spindle_core::store::bridge::BridgedThreadStore;
+use spindle_core::store::bridge::BridgedStore;
 use spindle_core::{EngineHost, EngineOptions};
 use wasm_bindgen::prelude::*;
 
@@ -24,8 +24,8 @@ pub struct Engine {
 
 #[wasm_bindgen]
 impl Engine {
-    /// Builds an engine from JSON `EngineOptions`; a `null` transport selects the scripted model
-    /// and a `null` thread store selects memory.
+    /// Builds an engine from JSON `EngineOptions`; a `null` transport selects the scripted model.
+    /// The store adapter keeps both threads and queued turns; `null` selects memory.
     #[wasm_bindgen(constructor)]
     #[allow(clippy::arc_with_non_send_sync)] // wasm32 is single-threaded; the adapters hold JS objects
     pub fn new(
@@ -35,16 +35,15 @@ impl Engine {
     ) -> Result<Engine, JsError> {
         let options = EngineOptions::from_json(&options_json).map_err(to_js_error)?;
         let transport = transport.map(|adapter| Arc::new(adapters::JsModelTransport::new(adapter)) as _);
-        let thread_store = thread_store.map(|adapter| {
-            let call = Arc::new(adapters::JsStoreCall::new(adapter));
-            Arc::new(BridgedThreadStore::new(call)) as _
-        });
+        // One JS adapter answers both the thread and the queue operations.
+        let store =
+            thread_store.map(|adapter| Arc::new(BridgedStore::new(Arc::new(adapters::JsStoreCall::new(adapter)))));
         let host = EngineHost {
             spawn: Arc::new(host::LocalSpawn),
             clock: Arc::new(host::JsClock),
             transport,
-            thread_store,
-            queue_store: None,
+            thread_store: store.clone().map(|store| store as _),
+            queue_store: store.map(|store| store as _),
         };
         Ok(Engine { inner: spindle_core::Engine::new(options, host) })
     }

@@ -2,13 +2,15 @@
 //! adapters"), their in-memory defaults, and the JSON bridge the bindings use for JS adapters.
 
 pub mod bridge;
+#[cfg(test)]
+mod fixtures;
 pub mod memory;
 pub mod memory_queue;
 pub mod queue_store;
 pub mod thread_list;
 pub mod thread_store;
 
-pub use queue_store::{QueueStore, QueuedTurnRow, QueuedTurnState};
+pub use queue_store::{ClaimOutcome, QueueStore, QueuedTurnPage, QueuedTurnRow, QueuedTurnState};
 pub use thread_list::{ThreadListAnchor, ThreadListQuery};
 pub use thread_store::{HistoryRecord, StoredThread, ThreadSettings, ThreadStore};
 

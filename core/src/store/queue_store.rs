@@ -50,6 +50,17 @@ pub struct QueuedTurnRow {
     pub updated_at_ms: i64,
 }
 
+/// A page of visible queued turns, as the store bridge's `listQueuedTurns` answers it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct QueuedTurnPage {
+    /// Visible rows (pending + failed) in queue order.
+    pub rows: Vec<QueuedTurnRow>,
+    /// Whether visible rows follow this page.
+    pub more: bool,
+}
+
 /// What `claim_head` found.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[serde(tag = "type", rename_all = "camelCase")]

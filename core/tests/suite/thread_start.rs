@@ -5,7 +5,7 @@ use std::sync::Arc;
 use pretty_assertions::assert_eq;
 use serde_json::json;
 use spindle_core::host::{BoxFut, HostError, JsonStoreCall, boxed};
-use spindle_core::store::bridge::BridgedThreadStore;
+use spindle_core::store::bridge::BridgedStore;
 
 use crate::support::{Client, engine};
 
@@ -66,7 +66,7 @@ impl JsonStoreCall for FailingStore {
 
 #[test]
 fn thread_start_reports_a_failing_store_as_an_internal_error() {
-    let store = Arc::new(BridgedThreadStore::new(Arc::new(FailingStore)));
+    let store = Arc::new(BridgedStore::new(Arc::new(FailingStore)));
     let engine = engine(None, Some(store));
     let mut client = Client::initialized(&engine);
     assert_eq!(

@@ -37,5 +37,5 @@ export interface BindingEngine {
 
 /** What both bindings' `Engine` constructors take. */
 export interface BindingEngineConstructor {
-  new (optionsJson: string, transport: ModelTransportAdapter | null, threadStore: StoreCallAdapter | null): BindingEngine;
+  new (optionsJson: string, transport: ModelTransportAdapter | null, store: StoreCallAdapter | null): BindingEngine;
 }

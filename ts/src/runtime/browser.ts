@@ -28,10 +28,10 @@ export function initWasm(source?: InitInput | Promise<InitInput>): Promise<void>
 export function createBindingEngine(
   optionsJson: string,
   transport: ModelTransportAdapter | null,
-  threadStore: StoreCallAdapter | null,
+  store: StoreCallAdapter | null,
 ): BindingEngine {
   if (!initialized) {
     throw new Error('the wasm engine is not loaded: await initWasm() before creating an engine');
   }
-  return new Engine(optionsJson, transport, threadStore);
+  return new Engine(optionsJson, transport, store);
 }

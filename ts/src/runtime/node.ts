@@ -54,12 +54,12 @@ function promisedStore(store: StoreCallAdapter): StoreCallAdapter {
 export function createBindingEngine(
   optionsJson: string,
   transport: ModelTransportAdapter | null,
-  threadStore: StoreCallAdapter | null,
+  store: StoreCallAdapter | null,
 ): BindingEngine {
   const Engine = loadEngine();
   return new Engine(
     optionsJson,
     transport ? promisedTransport(transport) : null,
-    threadStore ? promisedStore(threadStore) : null,
+    store ? promisedStore(store) : null,
   );
 }
