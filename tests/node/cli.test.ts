@@ -119,8 +119,8 @@ describe('spindle app-server', () => {
       assert.equal(thread.modelProvider, 'mock_provider');
       assert.equal(thread.cwd, cwd);
 
-      const { turn, items } = await cli.client.runTurn(thread.id, 'Say hello.');
-      assert.equal(turn.status, 'completed', JSON.stringify(turn.error));
+      const { status, error, items } = await cli.client.runTurn(thread.id, 'Say hello.');
+      assert.equal(status, 'completed', JSON.stringify(error));
       const agent = items.find((item) => item.type === 'agentMessage');
       assert.ok(agent && agent.type === 'agentMessage', `no agent message among ${JSON.stringify(items)}`);
       assert.equal(agent.text, 'Hello! How can I help?');
@@ -351,8 +351,8 @@ describe('client over a fake transport', () => {
     server.reply(item('other-thread', 'u1', 't2'));
     server.reply({ method: 'turn/completed', params: { threadId: 't1', turn: { id: 'u0', status: 'completed' } } });
     server.reply({ method: 'turn/completed', params: { threadId: 't1', turn: { id: 'u1', status: 'completed' } } });
-    const { turn, items } = await running;
-    assert.equal(turn.id, 'u1');
+    const { id, items } = await running;
+    assert.equal(id, 'u1');
     assert.deepEqual(items.map((i) => i.id), ['mine']);
   });
 

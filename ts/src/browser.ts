@@ -3,6 +3,7 @@
 import { createEngineWith, type CreateEngineOptions } from './engine.js';
 import type { BindingEngine } from './runtime/binding.js';
 import { createBindingEngine, initWasm } from './runtime/browser.js';
+import { installEngineFactory } from './sdk/engine-factory.js';
 
 export * from './common.js';
 export { createBindingEngine, initWasm };
@@ -11,3 +12,10 @@ export { createBindingEngine, initWasm };
 export function createEngine(config: CreateEngineOptions = {}): BindingEngine {
   return createEngineWith(createBindingEngine, config);
 }
+
+// `Spindle.create` loads the wasm module on first use (fetched next to its glue); call `initWasm(bytes)`
+// first to load it from elsewhere.
+installEngineFactory(async (config) => {
+  await initWasm();
+  return createEngine(config);
+});
