@@ -2,14 +2,9 @@
 // fetch against the mock Responses server, golden transcripts replayed, failing JS thread stores, the
 // scripted model, a closed connection, a host-driven unload.
 import assert from 'node:assert/strict';
-import { access, mkdtemp, readFile, rm } from 'node:fs/promises';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { extname, join, normalize } from 'node:path';
 import { after, before, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
+import { startBrowser, type BrowserHarness } from '../support/chromium.ts';
 import { plainTurnEvents, startMockResponses } from '../support/mock-responses.ts';
 import {
   assertMessagesMatch,
@@ -48,93 +43,22 @@ declare global {
   }
 }
 
-const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
-// Only the build outputs the page loads, and the page itself, are served.
-const servedDirs = ['ts/dist/', 'wasm/pkg-web/', 'tests/browser/'];
-const mimeTypes: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.map': 'application/json',
-  '.wasm': 'application/wasm',
-};
-
-let server: Server;
-let origin: string;
-let context: BrowserContext;
-let userDataDir: string;
-
-/** Serves a file below one of `servedDirs`; everything else is a 404. */
-async function serveFile(req: IncomingMessage, res: ServerResponse): Promise<void> {
-  // The URL parser already resolves dot segments; `normalize` catches any that decoding revealed.
-  const path = normalize(decodeURIComponent(new URL(req.url ?? '/', origin).pathname)).replace(/^[/\\]+/, '');
-  const type = mimeTypes[extname(path)];
-  if (!type || !servedDirs.some((dir) => path.startsWith(dir))) {
-    res.writeHead(404).end();
-    return;
-  }
-  const body = await readFile(join(repoRoot, path));
-  res.writeHead(200, { 'content-type': type, 'cache-control': 'no-store' }).end(body);
-}
+let browser: BrowserHarness;
 
 before(async () => {
-  for (const built of ['ts/dist/browser.js', 'wasm/pkg-web/spindle_wasm_bg.wasm']) {
-    await access(join(repoRoot, built)).catch(() => {
-      throw new Error(`${built} is missing: run scripts/build-wasm.sh, then npx tsc -p ts/tsconfig.json`);
-    });
-  }
-  server = createServer((req, res) => {
-    serveFile(req, res).catch(() => {
-      if (!res.headersSent) res.writeHead(404);
-      res.end();
-    });
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-
-  userDataDir = await mkdtemp(join(tmpdir(), 'spindle-chromium-'));
-  context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    headless: true,
-    timeout: 30_000,
-    // CI runs as root with no display and no network beyond 127.0.0.1.
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  browser = await startBrowser();
 });
 
 after(async () => {
-  await context?.close();
-  await new Promise<void>((resolve) => {
-    if (!server) return resolve();
-    server.close(() => resolve());
-    server.closeAllConnections();
-  });
-  if (userDataDir) await rm(userDataDir, { recursive: true, force: true });
+  await browser?.close();
 });
 
 /** A fresh page with the wasm module loaded; errors the page throws are collected for `assertNoPageErrors`. */
 async function openPage(): Promise<{ page: Page; pageErrors: string[] }> {
-  const page = await context.newPage();
-  page.setDefaultTimeout(15_000);
-  const pageErrors: string[] = [];
-  page.on('pageerror', (error) => pageErrors.push(String(error)));
-  page.on('console', (message) => {
-    if (message.type() === 'error') pageErrors.push(`${message.text()} (${message.location().url})`);
-  });
-  await page.goto(`${origin}/tests/browser/page.html`);
-  await page.waitForFunction(() => window.harness !== undefined);
-  await page.evaluate(() => window.harness.ready());
-  return { page, pageErrors };
+  const opened = await browser.openPage('/tests/browser/page.html');
+  await opened.page.waitForFunction(() => window.harness !== undefined);
+  await opened.page.evaluate(() => window.harness.ready());
+  return opened;
 }
 
 /** Drives one connection in the page, remembering which method each request id asked for. */
@@ -222,7 +146,7 @@ test('a turn in Chromium streams the mock model through the page fetch', { timeo
     assert.equal(posts.length, 1, `expected one POST /v1/responses, got ${JSON.stringify(mock.requests)}`);
     assert.equal(mock.requests.length, 1, 'nothing but the one model request reached the mock');
     // Sent by the page's fetch, not by Node: a cross-origin request carries the page's origin.
-    assert.equal(posts[0].headers.origin, origin);
+    assert.equal(posts[0].headers.origin, browser.origin);
     assert.equal(posts[0].headers.authorization, 'Bearer sk-browser-test');
     const body = posts[0].body as { stream?: unknown; input?: unknown };
     assert.equal(body.stream, true);
