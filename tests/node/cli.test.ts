@@ -14,6 +14,7 @@ import { RequestError, SpindleClient, type Transport } from '../../ts/src/client
 import { toStoreCall } from '../../ts/src/stores/index.js';
 import { spawnTransport, type ChildProcessTransport } from '../../ts/src/transports/child-process.js';
 import { createFetchTransport } from '../../ts/src/transports/fetch.js';
+import { fakeServer, tick } from '../support/fake-server.ts';
 import { plainTurnEvents, startMockResponses } from '../support/mock-responses.js';
 import { assertValidServerMessage } from '../support/schema.js';
 import { comparableTranscript, loadTranscript } from '../support/transcript.js';
@@ -287,25 +288,6 @@ describe('config resolution', () => {
 });
 
 describe('client over a fake transport', () => {
-  /** A transport whose server side the test plays by hand. */
-  function fakeServer() {
-    const toServer: Array<Record<string, unknown>> = [];
-    const listeners = new Set<(message: string) => void>();
-    const transport: Transport = {
-      send: (message) => void toServer.push(JSON.parse(message) as Record<string, unknown>),
-      onMessage: (listener) => {
-        listeners.add(listener);
-        return () => listeners.delete(listener);
-      },
-      close: () => {},
-    };
-    const reply = (message: object) => {
-      for (const listener of listeners) listener(JSON.stringify(message));
-    };
-    return { transport, toServer, reply };
-  }
-  const tick = () => new Promise((resolve) => setImmediate(resolve));
-
   test('numbers requests from 1 and turns a JSON-RPC error into a RequestError', async () => {
     const server = fakeServer();
     const client = new SpindleClient(server.transport);

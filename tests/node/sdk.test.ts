@@ -1,9 +1,10 @@
-// The TypeScript SDK in Node: the shared cases (tests/sdk/cases.ts) on the napi engine in-process and
-// on a child `spindle app-server` over stdio, against the mock Responses server; then what only Node
-// can check (a killed child, missing events, the queue's wire shapes, the SDK version).
+// The TypeScript SDK in Node: the shared cases (tests/sdk/cases.ts) on the napi engine in-process, on a
+// child `spindle app-server` over stdio and, when CODEX_BIN names a codex 0.169 binary, on a real
+// `codex app-server` (skipped with the reason otherwise), all against the mock Responses server; then
+// what only Node can check (a killed child, missing events, the queue's wire shapes, the SDK version).
 // The stdio target needs `npx tsc -p ts/tsconfig.json` and the napi addon built first.
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, realpathSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -17,8 +18,8 @@ import {
   SpindleClient,
   startTurn,
   type ChildProcessTransport,
-  type Transport,
 } from '../../ts/src/index.ts';
+import { fakeServer, tick } from '../support/fake-server.ts';
 import { startMockResponses, type MockResponsesServer } from '../support/mock-responses.ts';
 import { messageAddedEvent, createdEvent } from '../support/responses-events.ts';
 import { sdkCases, type SdkContext, type SdkTarget } from '../sdk/cases.ts';
@@ -36,12 +37,37 @@ after(() => {
   for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
 });
 
-/** Starts `spindle app-server` with the mock as its OpenAI endpoint. */
-function spawnAppServer(mock: MockResponsesServer, stderr: string[]): ChildProcessTransport {
-  assert.ok(existsSync(cliPath), `build the package first: npx tsc -p ts/tsconfig.json (missing ${cliPath})`);
+// A real `codex app-server` to run the cases against, when the machine has one.
+const codexBin = process.env.CODEX_BIN?.trim() || undefined;
+
+/**
+ * Starts `spindle app-server` (or, for `codex`, the binary at CODEX_BIN) with the mock as its model
+ * provider, configured the way codex reads it: `$CODEX_HOME/config.toml`.
+ */
+function spawnAppServer(mock: MockResponsesServer, stderr: string[], server: 'spindle' | 'codex' = 'spindle'): ChildProcessTransport {
   const home = tempDir();
-  const env: NodeJS.ProcessEnv = { ...process.env, CODEX_HOME: home, OPENAI_API_KEY: 'sk-sdk-test', OPENAI_BASE_URL: mock.baseUrl };
-  return spawnTransport(process.execPath, [cliPath, 'app-server'], { cwd: home, env, stderr: (line) => stderr.push(line) });
+  writeFileSync(
+    join(home, 'config.toml'),
+    [
+      'model = "mock-model"',
+      'model_provider = "mock_provider"',
+      '[model_providers.mock_provider]',
+      'name = "Mock provider for test"',
+      `base_url = "${mock.baseUrl}"`,
+      'wire_api = "responses"',
+      'env_key = "SPINDLE_TEST_MOCK_KEY"',
+      'request_max_retries = 0',
+      'stream_max_retries = 0',
+      '',
+    ].join('\n'),
+  );
+  const env: NodeJS.ProcessEnv = { ...process.env, CODEX_HOME: home, SPINDLE_TEST_MOCK_KEY: 'sk-sdk-test' };
+  delete env.OPENAI_API_KEY;
+  delete env.OPENAI_BASE_URL;
+  const options = { cwd: home, env, stderr: (line: string) => stderr.push(line) };
+  if (server === 'codex') return spawnTransport(codexBin ?? 'codex', ['app-server'], options);
+  assert.ok(existsSync(cliPath), `build the package first: npx tsc -p ts/tsconfig.json (missing ${cliPath})`);
+  return spawnTransport(process.execPath, [cliPath, 'app-server'], options);
 }
 
 /** A context for `target` on `mock`, and the cleanup that closes everything it opened. */
@@ -65,7 +91,7 @@ function context(target: Exclude<SdkTarget, 'wasm'>, mock: MockResponsesServer) 
         });
       } else {
         assert.equal(storage, undefined, 'a child app-server keeps its own storage');
-        const child = spawnAppServer(mock, stderr);
+        const child = spawnAppServer(mock, stderr, target === 'codex' ? 'codex' : 'spindle');
         children.push(child);
         spindle = await Spindle.connect(child, connectOptions);
       }
@@ -102,10 +128,21 @@ async function exitWithin(child: ChildProcessTransport, ms: number): Promise<voi
   }
 }
 
-for (const target of ['napi', 'stdio'] as const) {
-  describe(`SDK over ${target === 'napi' ? 'the napi engine in-process' : 'a child spindle app-server (stdio)'}`, () => {
+const targets = {
+  napi: 'the napi engine in-process',
+  stdio: 'a child spindle app-server (stdio)',
+  codex: 'a real codex app-server (CODEX_BIN)',
+} as const;
+
+for (const target of ['napi', 'stdio', 'codex'] as const) {
+  describe(`SDK over ${targets[target]}`, () => {
     for (const sdkCase of sdkCases) {
-      const skip = sdkCase.targets && !sdkCase.targets.includes(target) ? `needs ${sdkCase.targets.join(' or ')}` : false;
+      const skip =
+        target === 'codex' && codexBin === undefined
+          ? 'CODEX_BIN is not set (point it at a codex 0.169 binary to run the SDK against it)'
+          : sdkCase.targets && !sdkCase.targets.includes(target)
+            ? `needs ${sdkCase.targets.join(' or ')}`
+            : false;
       test(sdkCase.name, { timeout: 30_000, skip }, async () => {
         const mock = await startMockResponses(sdkCase.mock);
         const { ctx, cleanup, stderr } = context(target, mock);
@@ -151,25 +188,6 @@ describe('SDK edges only Node can reach', () => {
     }
   });
 
-  /** A transport whose server the test plays by hand. */
-  function fakeServer() {
-    const sent: Array<Record<string, unknown>> = [];
-    const listeners = new Set<(message: string) => void>();
-    const transport: Transport = {
-      send: (message) => void sent.push(JSON.parse(message) as Record<string, unknown>),
-      onMessage: (listener) => {
-        listeners.add(listener);
-        return () => listeners.delete(listener);
-      },
-      close: () => {},
-    };
-    const reply = (message: object) => {
-      for (const listener of [...listeners]) listener(JSON.stringify(message));
-    };
-    return { sent, transport, reply };
-  }
-  const tick = () => new Promise((resolve) => setImmediate(resolve));
-
   test('a turn/completed listing an item no item/completed delivered rejects the result', async () => {
     const server = fakeServer();
     const client = new SpindleClient(server.transport);
@@ -193,7 +211,7 @@ describe('SDK edges only Node can reach', () => {
     const connecting = Spindle.connect(server.transport);
     server.reply({ id: 1, result: { userAgent: 'fake/0.169.0', codexHome: '/', platformFamily: 'unix', platformOs: 'linux' } });
     const spindle = await connecting;
-    assert.deepEqual(server.sent[0]?.params, {
+    assert.deepEqual(server.toServer[0]?.params, {
       clientInfo: { name: 'spindle_sdk', title: 'Spindle SDK', version: SDK_VERSION },
       capabilities: { experimentalApi: true, optOutNotificationMethods: null },
     });
@@ -214,7 +232,7 @@ describe('SDK edges only Node can reach', () => {
       [queue.start(), { turn: { id: 'u9' } }],
     ];
     const text = (value: string) => [{ type: 'text', text: value, text_elements: [] }];
-    const requests = server.sent.slice(3);
+    const requests = server.toServer.slice(3);
     assert.deepEqual(
       requests.map((m) => [m.method, m.params]),
       [
