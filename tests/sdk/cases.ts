@@ -12,6 +12,7 @@ import type {
   ThreadItem,
   ThreadStoreAdapter,
   TurnEvent,
+  TurnResult,
 } from '../../ts/src/index.ts';
 import type { MockResponse, RecordedRequest } from '../support/mock-responses.ts';
 import { createMemoryThreadStore } from '../support/memory-store.ts';
@@ -565,6 +566,14 @@ export const sdkCases: SdkCase[] = [
       const thread = await first.startThread();
       const followed = await second.resumeThread(thread.id);
       const observed = followed.nextTurn();
+      // Following by id from the moment `turn/started` names it misses nothing the result is built from.
+      const followedById = new Promise<TurnResult>((resolve) => {
+        const off = followed.onNotification((n) => {
+          if (n.method !== 'turn/started') return;
+          off();
+          resolve(followed.followTurn(n.params.turn.id).result);
+        });
+      });
 
       const stream = thread.runStreamed('Weather in Lima?');
       const [mine, theirs] = await Promise.all([collect(stream), collect(observed)]);
@@ -573,6 +582,7 @@ export const sdkCases: SdkCase[] = [
       assert.ok(mine.length > 0);
       assert.deepEqual(strip(theirs), strip(mine));
       assert.deepEqual(await observed.result, await stream.result);
+      assert.deepEqual(await followedById, await stream.result);
       // The engine asks the client that started the turn; the other one never runs the tool.
       assert.deepEqual(handled, ['first']);
     },
