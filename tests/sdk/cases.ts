@@ -3,30 +3,24 @@
 // gets a fresh mock Responses server scripted by its `mock`; the SDK comes in through the context.
 // Only type imports from the package and Node-free helpers, so the file loads in a page as it is.
 
-import type {
-  Notification,
-  Spindle,
-  SpindleConnectOptions,
-  SpindleTool,
-  Thread,
-  ThreadItem,
-  ThreadStoreAdapter,
-  TurnEvent,
-  TurnResult,
-} from '../../ts/src/index.ts';
+import type { Spindle, SpindleConnectOptions, SpindleTool, ThreadStoreAdapter, TurnEvent, TurnResult } from '../../ts/src/index.ts';
 import type { MockResponse, RecordedRequest } from '../support/mock-responses.ts';
 import { createMemoryThreadStore } from '../support/memory-store.ts';
-import {
-  completedEvent,
-  createdEvent,
-  functionCallItemEvents,
-  messageAddedEvent,
-  messageItemEvents,
-  plainTurnEvents,
-  reasoningItemEvents,
-  type MockFunctionCall,
-} from '../support/responses-events.ts';
+import { completedEvent, createdEvent, messageItemEvents, plainTurnEvents, reasoningItemEvents } from '../support/responses-events.ts';
 import * as assert from './assert.ts';
+import {
+  call,
+  collect,
+  hangingMessage,
+  isDelta,
+  itemOfType,
+  textsOf,
+  toolCallResponse,
+  toolOutputOf,
+  types,
+  waitForNotification,
+  weatherSchema,
+} from './helpers.ts';
 
 /** Where a case runs: the napi engine, a child `spindle app-server`, wasm in Chromium, a real `codex app-server`. */
 export type SdkTarget = 'napi' | 'stdio' | 'wasm' | 'codex';
@@ -57,90 +51,6 @@ export interface SdkCase {
 }
 
 const inProcess: SdkTarget[] = ['napi', 'wasm'];
-
-// ---- helpers --------------------------------------------------------------------------------------
-
-/** A response that calls `call` and completes; the turn then asks the model again. */
-function toolCallResponse(call: MockFunctionCall): MockResponse {
-  const responseId = `resp_${call.itemId}`;
-  return { events: [createdEvent(responseId), ...functionCallItemEvents(call), completedEvent(responseId)] };
-}
-
-/** A message whose stream stays open after `deltas`: the turn runs until interrupted or steered. */
-function hangingMessage(deltas: string[], itemId = 'msg_hang'): MockResponse {
-  return {
-    events: [createdEvent(`resp_${itemId}`), messageAddedEvent(itemId), ...deltaEvents(deltas, itemId)],
-    keepOpen: true,
-  };
-}
-
-function deltaEvents(deltas: string[], itemId: string): object[] {
-  return messageItemEvents(deltas, itemId).slice(1, 1 + deltas.length);
-}
-
-function call(name: string, args: object, n = 1): MockFunctionCall {
-  return { itemId: `fc_${n}`, callId: `call_${n}`, name, arguments: JSON.stringify(args) };
-}
-
-interface InputItem {
-  type?: string;
-  role?: string;
-  call_id?: string;
-  output?: unknown;
-  content?: Array<{ type?: string; text?: string }>;
-}
-
-function inputOf(request: RecordedRequest | undefined): InputItem[] {
-  assert.ok(request, 'the model request is missing');
-  return (request.body as { input: InputItem[] }).input;
-}
-
-function textsOf(request: RecordedRequest | undefined, role: string): string[] {
-  return inputOf(request)
-    .filter((item) => item.role === role)
-    .flatMap((item) => (item.content ?? []).map((part) => part.text ?? ''));
-}
-
-function toolOutputOf(request: RecordedRequest | undefined, callId: string): unknown {
-  const output = inputOf(request).find((item) => item.type === 'function_call_output' && item.call_id === callId);
-  assert.ok(output, `no function_call_output for ${callId} in ${JSON.stringify(inputOf(request))}`);
-  return output.output;
-}
-
-function waitForNotification(thread: Thread, matches: (n: Notification) => boolean): Promise<Notification> {
-  return new Promise((resolve) => {
-    const off = thread.onNotification((notification) => {
-      if (!matches(notification)) return;
-      off();
-      resolve(notification);
-    });
-  });
-}
-
-const isDelta = (n: Notification) => n.method === 'item/agentMessage/delta';
-
-async function collect(stream: AsyncIterable<TurnEvent>): Promise<TurnEvent[]> {
-  const events: TurnEvent[] = [];
-  for await (const event of stream) events.push(event);
-  return events;
-}
-
-function types(items: ThreadItem[]): string[] {
-  return items.map((item) => item.type);
-}
-
-function itemOfType<T extends ThreadItem['type']>(items: ThreadItem[], type: T): Extract<ThreadItem, { type: T }> {
-  const found = items.find((item) => item.type === type);
-  assert.ok(found, `no ${type} item among ${JSON.stringify(types(items))}`);
-  return found as Extract<ThreadItem, { type: T }>;
-}
-
-const weatherSchema = {
-  type: 'object',
-  properties: { city: { type: 'string' } },
-  required: ['city'],
-  additionalProperties: false,
-};
 
 // ---- the cases --------------------------------------------------------------------------------------
 
