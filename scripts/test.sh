@@ -32,10 +32,10 @@ echo "ts/src/generated matches a fresh export"
 step "type-check tests"
 npx tsc -p tests/tsconfig.json
 
-step "Node tests (napi addon, stdio CLI, schema, transcript)"
+step "Node tests (napi addon, stdio CLI, SDK, schema, transcript)"
 node --import tsx --test tests/node/*.test.ts
 
-step "Chromium tests (wasm)"
+step "Chromium tests (wasm engine, SDK)"
 node --import tsx --test tests/browser/*.test.ts
 
 echo "all checks passed in $((SECONDS - started)) s"

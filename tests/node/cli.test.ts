@@ -13,6 +13,7 @@ import { ConfigError, DEFAULT_OPENAI_BASE_URL, resolveCodexHome, resolveModelCon
 import { RequestError, SpindleClient, type Transport } from '../../ts/src/client/index.js';
 import { spawnTransport, type ChildProcessTransport } from '../../ts/src/transports/child-process.js';
 import { createFetchTransport } from '../../ts/src/transports/fetch.js';
+import { fakeServer, tick } from '../support/fake-server.ts';
 import { plainTurnEvents, startMockResponses } from '../support/mock-responses.js';
 import { assertValidServerMessage } from '../support/schema.js';
 import { comparableTranscript, loadTranscript } from '../support/transcript.js';
@@ -118,8 +119,8 @@ describe('spindle app-server', () => {
       assert.equal(thread.modelProvider, 'mock_provider');
       assert.equal(thread.cwd, cwd);
 
-      const { turn, items } = await cli.client.runTurn(thread.id, 'Say hello.');
-      assert.equal(turn.status, 'completed', JSON.stringify(turn.error));
+      const { status, error, items } = await cli.client.runTurn(thread.id, 'Say hello.');
+      assert.equal(status, 'completed', JSON.stringify(error));
       const agent = items.find((item) => item.type === 'agentMessage');
       assert.ok(agent && agent.type === 'agentMessage', `no agent message among ${JSON.stringify(items)}`);
       assert.equal(agent.text, 'Hello! How can I help?');
@@ -286,25 +287,6 @@ describe('config resolution', () => {
 });
 
 describe('client over a fake transport', () => {
-  /** A transport whose server side the test plays by hand. */
-  function fakeServer() {
-    const toServer: Array<Record<string, unknown>> = [];
-    const listeners = new Set<(message: string) => void>();
-    const transport: Transport = {
-      send: (message) => void toServer.push(JSON.parse(message) as Record<string, unknown>),
-      onMessage: (listener) => {
-        listeners.add(listener);
-        return () => listeners.delete(listener);
-      },
-      close: () => {},
-    };
-    const reply = (message: object) => {
-      for (const listener of listeners) listener(JSON.stringify(message));
-    };
-    return { transport, toServer, reply };
-  }
-  const tick = () => new Promise((resolve) => setImmediate(resolve));
-
   test('numbers requests from 1 and turns a JSON-RPC error into a RequestError', async () => {
     const server = fakeServer();
     const client = new SpindleClient(server.transport);
@@ -350,8 +332,8 @@ describe('client over a fake transport', () => {
     server.reply(item('other-thread', 'u1', 't2'));
     server.reply({ method: 'turn/completed', params: { threadId: 't1', turn: { id: 'u0', status: 'completed' } } });
     server.reply({ method: 'turn/completed', params: { threadId: 't1', turn: { id: 'u1', status: 'completed' } } });
-    const { turn, items } = await running;
-    assert.equal(turn.id, 'u1');
+    const { id, items } = await running;
+    assert.equal(id, 'u1');
     assert.deepEqual(items.map((i) => i.id), ['mine']);
   });
 

@@ -1,6 +1,7 @@
 // Headless Chromium for the browser tests: a server on 127.0.0.1 for the built package, the wasm
-// module and tests/browser/page.html, a persistent browser context, and helpers that drive the
-// page's harness (tests/browser/page.html) from Node.
+// module, the test pages and the TypeScript test modules they import (served transpiled, so the
+// shared SDK cases load in a page as they are), one persistent browser context, and helpers that
+// drive the harness of tests/browser/page.html from Node.
 import assert from 'node:assert/strict';
 import { access, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -8,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { extname, join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { transform } from 'esbuild';
 import { chromium as playwright, type Page } from 'playwright-core';
 import { assertValidServerMessage } from './schema.ts';
 
@@ -46,54 +48,59 @@ declare global {
 }
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
-// Only the build outputs the page loads, and the page itself, are served.
-const servedDirs = ['ts/dist/', 'wasm/pkg-web/', 'tests/browser/'];
+// Only the build outputs the pages load, the pages, and the test modules they import are served.
+const servedDirs = ['ts/dist/', 'wasm/pkg-web/', 'tests/browser/', 'tests/sdk/', 'tests/support/'];
 const mimeTypes: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
+  '.ts': 'text/javascript; charset=utf-8',
   '.map': 'application/json',
   '.wasm': 'application/wasm',
 };
 
 /** A running server and browser. */
-export interface Chromium {
+export interface BrowserHarness {
+  /** `http://127.0.0.1:<port>`. */
   origin: string;
-  /** A fresh page with the wasm module loaded; errors the page reports are collected in `pageErrors`. */
-  openPage(): Promise<{ page: Page; pageErrors: string[] }>;
+  /** A fresh page at `path`; errors the page throws or logs are collected in `pageErrors`. */
+  openPage(path: string): Promise<{ page: Page; pageErrors: string[] }>;
   close(): Promise<void>;
 }
 
-/**
- * Starts the server and the browser. `scripts` maps extra URL paths to JavaScript served from
- * memory (a bundle built for the test).
- */
+/** The browser harness with pages opened on tests/browser/page.html, its harness ready. */
+export interface Chromium extends Omit<BrowserHarness, 'openPage'> {
+  /** A fresh page with the wasm module loaded; errors the page reports are collected in `pageErrors`. */
+  openPage(): Promise<{ page: Page; pageErrors: string[] }>;
+}
+
+/** Starts the server and the browser for tests/browser/page.html. */
 export async function startChromium(scripts: Record<string, string> = {}): Promise<Chromium> {
+  const browser = await startBrowser(scripts);
+  return {
+    origin: browser.origin,
+    close: () => browser.close(),
+    async openPage() {
+      const opened = await browser.openPage('/tests/browser/page.html');
+      await opened.page.waitForFunction(() => window.harness !== undefined);
+      await opened.page.evaluate(() => window.harness.ready());
+      return opened;
+    },
+  };
+}
+
+/**
+ * Checks the builds exist, starts the server and launches Chromium. `scripts` maps extra URL paths
+ * to JavaScript served from memory (a bundle built for the test).
+ */
+export async function startBrowser(scripts: Record<string, string> = {}): Promise<BrowserHarness> {
   for (const built of ['ts/dist/browser.js', 'wasm/pkg-web/spindle_wasm_bg.wasm']) {
     await access(join(repoRoot, built)).catch(() => {
       throw new Error(`${built} is missing: run scripts/build-wasm.sh, then npx tsc -p ts/tsconfig.json`);
     });
   }
   let origin = '';
-  /** Serves a file below one of `servedDirs`, or a script from memory; everything else is a 404. */
-  const serve = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    // The URL parser already resolves dot segments; `normalize` catches any that decoding revealed.
-    const pathname = new URL(req.url ?? '/', origin).pathname;
-    const script = scripts[pathname];
-    if (script !== undefined) {
-      res.writeHead(200, { 'content-type': mimeTypes['.js'], 'cache-control': 'no-store' }).end(script);
-      return;
-    }
-    const path = normalize(decodeURIComponent(pathname)).replace(/^[/\\]+/, '');
-    const type = mimeTypes[extname(path)];
-    if (!type || !servedDirs.some((dir) => path.startsWith(dir))) {
-      res.writeHead(404).end();
-      return;
-    }
-    const body = await readFile(join(repoRoot, path));
-    res.writeHead(200, { 'content-type': type, 'cache-control': 'no-store' }).end(body);
-  };
   const server = createServer((req, res) => {
-    serve(req, res).catch(() => {
+    serveFile(origin, scripts, req, res).catch(() => {
       if (!res.headersSent) res.writeHead(404);
       res.end();
     });
@@ -123,7 +130,7 @@ export async function startChromium(scripts: Record<string, string> = {}): Promi
 
   return {
     origin,
-    async openPage() {
+    async openPage(path) {
       const page = await context.newPage();
       page.setDefaultTimeout(15_000);
       const pageErrors: string[] = [];
@@ -131,9 +138,7 @@ export async function startChromium(scripts: Record<string, string> = {}): Promi
       page.on('console', (message) => {
         if (message.type() === 'error') pageErrors.push(`${message.text()} (${message.location().url})`);
       });
-      await page.goto(`${origin}/tests/browser/page.html`);
-      await page.waitForFunction(() => window.harness !== undefined);
-      await page.evaluate(() => window.harness.ready());
+      await page.goto(`${origin}${path}`);
       return { page, pageErrors };
     },
     async close() {
@@ -145,6 +150,32 @@ export async function startChromium(scripts: Record<string, string> = {}): Promi
       await rm(userDataDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Serves a script from memory, or a file below one of `servedDirs` (TypeScript transpiled to a
+ * module); everything else is a 404.
+ */
+async function serveFile(origin: string, scripts: Record<string, string>, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const pathname = new URL(req.url ?? '/', origin).pathname;
+  const script = scripts[pathname];
+  if (script !== undefined) {
+    res.writeHead(200, { 'content-type': mimeTypes['.js'], 'cache-control': 'no-store' }).end(script);
+    return;
+  }
+  // The URL parser already resolves dot segments; `normalize` catches any that decoding revealed.
+  const path = normalize(decodeURIComponent(pathname)).replace(/^[/\\]+/, '');
+  const type = mimeTypes[extname(path)];
+  if (!type || !servedDirs.some((dir) => path.startsWith(dir))) {
+    res.writeHead(404).end();
+    return;
+  }
+  let body: string | Buffer = await readFile(join(repoRoot, path));
+  if (extname(path) === '.ts') {
+    // Types are erased; relative `.ts` imports stay and are fetched (and transpiled) in turn.
+    body = (await transform(body.toString('utf8'), { loader: 'ts', format: 'esm', target: 'es2022', sourcefile: path })).code;
+  }
+  res.writeHead(200, { 'content-type': type, 'cache-control': 'no-store' }).end(body);
 }
 
 /** Drives one connection in the page, remembering which method each request id asked for. */

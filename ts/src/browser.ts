@@ -3,6 +3,7 @@
 import { createEngineWith, type CreateEngineOptions } from './engine.js';
 import type { BindingEngine } from './runtime/binding.js';
 import { createBindingEngine, initWasm } from './runtime/browser.js';
+import { installEngineFactory } from './sdk/engine-factory.js';
 import { createIndexedDbStore, indexedDbAvailable } from './stores/indexeddb.js';
 
 export * from './common.js';
@@ -16,3 +17,10 @@ export { createBindingEngine, initWasm };
 export function createEngine(config: CreateEngineOptions = {}): BindingEngine {
   return createEngineWith(createBindingEngine, config, () => (indexedDbAvailable() ? createIndexedDbStore() : null));
 }
+
+// `Spindle.create` loads the wasm module on first use (fetched next to its glue); call `initWasm(bytes)`
+// first to load it from elsewhere.
+installEngineFactory(async (config) => {
+  await initWasm();
+  return createEngine(config);
+});

@@ -3,6 +3,7 @@
 import { createEngineWith, type CreateEngineOptions } from './engine.js';
 import type { BindingEngine } from './runtime/binding.js';
 import { createBindingEngine } from './runtime/node.js';
+import { installEngineFactory } from './sdk/engine-factory.js';
 
 export * from './common.js';
 export { spawnTransport, type ChildProcessTransport, type ChildProcessTransportOptions } from './transports/child-process.js';
@@ -12,3 +13,5 @@ export { createBindingEngine };
 export function createEngine(config: CreateEngineOptions = {}): BindingEngine {
   return createEngineWith(createBindingEngine, config);
 }
+
+installEngineFactory(async (config) => createEngine(config));

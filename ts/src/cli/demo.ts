@@ -62,11 +62,11 @@ export async function runDemo(host: CliHost, prompts: readonly string[], version
   let failures = 0;
   for (const prompt of prompts) {
     out.write(`\n${bold('you › ')}${prompt}\n`);
-    const { turn } = await client.runTurn(thread.id, prompt);
+    const result = await client.runTurn(thread.id, prompt);
     endLine();
-    if (turn.status !== 'completed') {
+    if (result.status !== 'completed') {
       failures += 1;
-      out.write(`turn ${turn.status}${turn.error ? `: ${turn.error.message}` : ''}\n`);
+      out.write(`turn ${result.status}${result.error ? `: ${result.error.message}` : ''}\n`);
     }
   }
   client.close();

@@ -6,15 +6,14 @@ import type { InitializeCapabilities } from '../generated/InitializeCapabilities
 import type { InitializeResponse } from '../generated/InitializeResponse.js';
 import type { JsonRpcError } from '../generated/JsonRpcError.js';
 import type { RequestId } from '../generated/RequestId.js';
-import type { ThreadItem } from '../generated/ThreadItem.js';
 import type { ThreadStartParams } from '../generated/ThreadStartParams.js';
 import type { ThreadStartResponse } from '../generated/ThreadStartResponse.js';
-import type { Turn } from '../generated/Turn.js';
 import type { TurnStartParams } from '../generated/TurnStartParams.js';
 import type { TurnStartResponse } from '../generated/TurnStartResponse.js';
 import type { UserInput } from '../generated/UserInput.js';
 import type { ClientMethod, Notification, ParamsOf, ResultOf, ServerRequest } from './methods.js';
 import { Listeners, type Transport } from './transport.js';
+import { startTurn, toUserInputs, type TurnResult } from './turn.js';
 
 /** A JSON-RPC error answer (or a lost connection, code -32000), as a rejection. */
 export class RequestError extends Error implements JsonRpcError {
@@ -31,12 +30,6 @@ export class RequestError extends Error implements JsonRpcError {
 
 /** Answers a server request; its return value (or resolved value) becomes the `result`. */
 export type ServerRequestHandler = (request: ServerRequest) => unknown;
-
-/** What `runTurn` resolves with: the finished turn and every item completed in it, in order. */
-export interface TurnResult {
-  turn: Turn;
-  items: ThreadItem[];
-}
 
 interface Pending {
   method: string;
@@ -99,6 +92,11 @@ export class SpindleClient {
     return this.#notifications.add(listener);
   }
 
+  /** Why the client stopped (closed, or its transport went away); `undefined` while it runs. */
+  get closedError(): Error | undefined {
+    return this.#closedError;
+  }
+
   /** Calls `listener` once if the transport goes away; pending requests have been rejected by then. */
   onClose(listener: (error: Error) => void): () => void {
     return this.#closed.add(listener);
@@ -126,43 +124,15 @@ export class SpindleClient {
   }
 
   /**
-   * Starts a turn and resolves when its `turn/completed` arrives, with the items its
-   * `item/completed` notifications carried. A string input is one text input.
+   * Starts a turn and resolves on its `turn/completed` with the result built from its notifications
+   * (see `startTurn` for the events and an AbortSignal). A string input is one text input.
    */
-  async runTurn(
+  runTurn(
     threadId: string,
     input: string | UserInput[],
     params: Omit<TurnStartParams, 'threadId' | 'input'> = {},
   ): Promise<TurnResult> {
-    const completedItems: Array<{ turnId: string; item: ThreadItem }> = [];
-    const completedTurns = new Map<string, Turn>();
-    let turnId: string | undefined;
-    let finish: ((turn: Turn) => void) | undefined;
-    let abort: ((error: Error) => void) | undefined;
-    const finished = new Promise<Turn>((resolve, reject) => {
-      finish = resolve;
-      abort = reject;
-    });
-    // Subscribe before sending, so nothing the turn emits can slip past.
-    const offNotification = this.onNotification((notification) => {
-      if (notification.method === 'item/completed' && notification.params.threadId === threadId) {
-        completedItems.push({ turnId: notification.params.turnId, item: notification.params.item });
-      } else if (notification.method === 'turn/completed' && notification.params.threadId === threadId) {
-        completedTurns.set(notification.params.turn.id, notification.params.turn);
-        if (notification.params.turn.id === turnId) finish?.(notification.params.turn);
-      }
-    });
-    const offClose = this.onClose((error) => abort?.(error));
-    try {
-      const inputs: UserInput[] = typeof input === 'string' ? [{ type: 'text', text: input, text_elements: [] }] : input;
-      const started = await this.turnStart({ ...params, threadId, input: inputs });
-      turnId = started.turn.id;
-      const turn = completedTurns.get(turnId) ?? (await finished);
-      return { turn, items: completedItems.filter((entry) => entry.turnId === turnId).map((entry) => entry.item) };
-    } finally {
-      offNotification();
-      offClose();
-    }
+    return startTurn(this, { ...params, threadId, input: toUserInputs(input) }, { events: false }).result;
   }
 
   /** Stops listening and closes the transport; pending requests reject. */
