@@ -60,6 +60,12 @@ function turnStartParams(threadId: string, text: string): unknown {
   return { threadId, input: [{ type: 'text', text, text_elements: [] }] };
 }
 
+/** The text of the last user message in a Responses request body. */
+function lastUserText(body: unknown): string | undefined {
+  const input = (body as { input?: Array<{ role?: string; content?: Array<{ text?: string }> }> }).input ?? [];
+  return input.filter((item) => item.role === 'user').at(-1)?.content?.[0]?.text;
+}
+
 function methodOf(message: Message): string {
   return typeof message.method === 'string' ? message.method : 'response';
 }
@@ -113,11 +119,13 @@ test('thread/queue/add on an idle thread answers, announces and runs the turn in
 });
 
 test('a busy thread queue is listed, edited, reordered and pruned, then drains in order', async () => {
-  const mock = await startMockResponses([
-    { events: [createdEvent('resp_hold')], keepOpen: true },
-    { events: plainTurnEvents('Second answer.', 'msg_second') },
-    { events: plainTurnEvents('First answer.', 'msg_first') },
-  ]);
+  // Keyed by the request's last user message, not its index: the held request may be aborted before it
+  // reaches the mock at all.
+  const mock = await startMockResponses((index, body) =>
+    lastUserText(body) === 'hold the thread'
+      ? { events: [createdEvent('resp_hold')], keepOpen: true }
+      : { events: plainTurnEvents(`Answer ${index}.`, `msg_${index}`) },
+  );
   servers.push(mock);
   const session = await openSession(mock);
   const threadId = await startThread(session);
