@@ -37,18 +37,20 @@ fn failure(message: &str) -> Value {
 }
 
 /// A queue whose head is a stored row that cannot be read as `turn/start` params, blocking
-/// `behind` (added through the API); returns the failure message.
+/// `behind` (added through the API); returns the failure message and the ids of the rows behind.
 fn blocked_by_unreadable_head(
     client: &mut Client,
     queue: &MemoryQueueStore,
     thread_id: &str,
     behind: &[&str],
-) -> String {
+) -> (String, Vec<String>) {
     let unreadable = json!({"threadId": thread_id, "input": "not a list"});
     let detail = serde_json::from_value::<TurnStartParams>(unreadable.clone()).unwrap_err();
     stored_row(queue, "unreadable", thread_id, unreadable);
+    let mut ids_behind = Vec::new();
     for (n, text) in behind.iter().enumerate() {
         let id = add(client, thread_id, text);
+        ids_behind.push(id.clone());
         let queued = changed(client);
         assert_eq!(queued.last(), Some(&id));
         if n == 0 {
@@ -64,14 +66,14 @@ fn blocked_by_unreadable_head(
         }
     }
     client.assert_silent(150);
-    format!("queued turn payload could not be read: {detail}")
+    (format!("queued turn payload could not be read: {detail}"), ids_behind)
 }
 
 #[test]
 fn thread_queue_failed_head_blocks_until_it_is_fixed_by_update() {
     let queue = Arc::new(MemoryQueueStore::new());
     let (mut client, thread_id) = thread_over(&queue);
-    let message = blocked_by_unreadable_head(&mut client, &queue, &thread_id, &["behind"]);
+    let (message, _) = blocked_by_unreadable_head(&mut client, &queue, &thread_id, &["behind"]);
     let listed_now = listed(&mut client, &thread_id);
     assert_eq!(listed_now[0]["status"], json!({"type": "failed", "error": failure(&message)}));
     assert_eq!(listed_now[1]["status"], json!({"type": "pending"}));
@@ -102,9 +104,8 @@ fn thread_queue_failed_head_blocks_until_it_is_fixed_by_update() {
 fn thread_queue_failed_head_is_unblocked_by_delete_or_reorder() {
     let queue = Arc::new(MemoryQueueStore::new());
     let (mut client, thread_id) = thread_over(&queue);
-    blocked_by_unreadable_head(&mut client, &queue, &thread_id, &["a", "b"]);
-    let rows = ids(&listed(&mut client, &thread_id));
-    let (a, b) = (rows[1].clone(), rows[2].clone());
+    let (_, behind) = blocked_by_unreadable_head(&mut client, &queue, &thread_id, &["a", "b"]);
+    let (a, b) = (behind[0].clone(), behind[1].clone());
 
     // Moved behind `a`, the failed row no longer blocks `a`, which runs; then it blocks `b`.
     let reorder = json!({"threadId": thread_id, "queuedTurnIds": [a, "unreadable", b]});
@@ -125,9 +126,8 @@ fn thread_queue_failed_head_is_unblocked_by_delete_or_reorder() {
 fn thread_queue_start_runs_a_chosen_row_now_past_a_failed_head() {
     let queue = Arc::new(MemoryQueueStore::new());
     let (mut client, thread_id) = thread_over(&queue);
-    blocked_by_unreadable_head(&mut client, &queue, &thread_id, &["a", "b"]);
-    let rows = ids(&listed(&mut client, &thread_id));
-    let (a, b) = (rows[1].clone(), rows[2].clone());
+    let (_, behind) = blocked_by_unreadable_head(&mut client, &queue, &thread_id, &["a", "b"]);
+    let (a, b) = (behind[0].clone(), behind[1].clone());
 
     client.send(
         json!({"id": "start-b", "method": "thread/queue/start", "params": {"threadId": thread_id, "queuedTurnId": b}}),
@@ -212,6 +212,8 @@ fn thread_queue_honours_a_caller_turn_id_and_fails_a_row_whose_id_was_taken_mean
     let started = turn.iter().find(|m| m["method"] == "turn/started").unwrap();
     assert_eq!(started["params"]["turn"]["id"], json!(spelled.to_lowercase()));
 
+    // The turn's end lets the queue look for more; a list request runs after that look.
+    assert_eq!(listed(&mut client, &thread_id), json!([]));
     // Behind a failed head, a queued turn keeps its caller id while a direct turn takes it.
     stored_row(&queue, "unreadable", &thread_id, json!({"threadId": thread_id, "input": "not a list"}));
     let taken = "0190b3a2-0000-7000-8000-0000000000bb";

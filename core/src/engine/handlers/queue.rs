@@ -20,72 +20,59 @@ use crate::protocol::queue::{
 
 /// Handles `thread/queue/add`: params checked as `turn/start` checks them, and naming this thread.
 pub fn add(ctx: &Ctx, params: ThreadQueueAddParams, responder: Responder) {
-    let checked = ids::parse_thread_id(&params.thread_id)
-        .and_then(|thread_id| Ok((queued_turn_id(&thread_id, &params.turn_start_params)?, thread_id)));
-    let (turn_id, thread_id) = match checked {
-        Ok(checked) => checked,
-        Err(error) => return responder.err(error),
-    };
-    let request = QueueRequest::Add { turn_start_params: params.turn_start_params, turn_id };
-    send(ctx, &thread_id, ThreadCommand::Queue { request, responder });
+    forward(ctx, &params.thread_id, responder, |thread_id| {
+        let turn_id = queued_turn_id(thread_id, &params.turn_start_params)?;
+        Ok(QueueRequest::Add { turn_start_params: params.turn_start_params, turn_id })
+    });
 }
 
 /// Handles `thread/queue/list`: a decimal-offset cursor and the common page size rule.
 pub fn list(ctx: &Ctx, params: ThreadQueueListParams, responder: Responder) {
-    let checked = ids::parse_thread_id(&params.thread_id)
-        .and_then(|thread_id| Ok((thread_id, cursor::queue_offset(params.cursor.as_deref())?)));
-    let (thread_id, offset) = match checked {
-        Ok(checked) => checked,
-        Err(error) => return responder.err(error),
-    };
-    let request = QueueRequest::List { offset, limit: cursor::page_limit(params.limit) };
-    send(ctx, &thread_id, ThreadCommand::Queue { request, responder });
+    forward(ctx, &params.thread_id, responder, |_| {
+        let offset = cursor::queue_offset(params.cursor.as_deref())?;
+        Ok(QueueRequest::List { offset, limit: cursor::page_limit(params.limit) })
+    });
 }
 
 /// Handles `thread/queue/delete`.
 pub fn delete(ctx: &Ctx, params: ThreadQueueDeleteParams, responder: Responder) {
-    let thread_id = match ids::parse_thread_id(&params.thread_id) {
-        Ok(thread_id) => thread_id,
-        Err(error) => return responder.err(error),
-    };
-    let request = QueueRequest::Delete { queued_turn_id: params.queued_turn_id };
-    send(ctx, &thread_id, ThreadCommand::Queue { request, responder });
+    forward(ctx, &params.thread_id, responder, |_| Ok(QueueRequest::Delete { queued_turn_id: params.queued_turn_id }));
 }
 
 /// Handles `thread/queue/reorder`.
 pub fn reorder(ctx: &Ctx, params: ThreadQueueReorderParams, responder: Responder) {
-    let thread_id = match ids::parse_thread_id(&params.thread_id) {
-        Ok(thread_id) => thread_id,
-        Err(error) => return responder.err(error),
-    };
-    let request = QueueRequest::Reorder { queued_turn_ids: params.queued_turn_ids };
-    send(ctx, &thread_id, ThreadCommand::Queue { request, responder });
+    forward(ctx, &params.thread_id, responder, |_| {
+        Ok(QueueRequest::Reorder { queued_turn_ids: params.queued_turn_ids })
+    });
 }
 
 /// Handles `thread/queue/update` (Spindle extension): the new params are checked as `add` checks them.
 pub fn update(ctx: &Ctx, params: ThreadQueueUpdateParams, responder: Responder) {
-    let checked = ids::parse_thread_id(&params.thread_id)
-        .and_then(|thread_id| Ok((queued_turn_id(&thread_id, &params.turn_start_params)?, thread_id)));
-    let (turn_id, thread_id) = match checked {
-        Ok(checked) => checked,
-        Err(error) => return responder.err(error),
-    };
-    let request = QueueRequest::Update {
-        queued_turn_id: params.queued_turn_id,
-        turn_start_params: params.turn_start_params,
-        turn_id,
-    };
-    send(ctx, &thread_id, ThreadCommand::Queue { request, responder });
+    forward(ctx, &params.thread_id, responder, |thread_id| {
+        let turn_id = queued_turn_id(thread_id, &params.turn_start_params)?;
+        let ThreadQueueUpdateParams { queued_turn_id, turn_start_params, .. } = params;
+        Ok(QueueRequest::Update { queued_turn_id, turn_start_params, turn_id })
+    });
 }
 
 /// Handles `thread/queue/start` (Spindle extension).
 pub fn start(ctx: &Ctx, params: ThreadQueueStartParams, responder: Responder) {
-    let thread_id = match ids::parse_thread_id(&params.thread_id) {
-        Ok(thread_id) => thread_id,
-        Err(error) => return responder.err(error),
-    };
-    let request = QueueRequest::Start { queued_turn_id: params.queued_turn_id };
-    send(ctx, &thread_id, ThreadCommand::Queue { request, responder });
+    forward(ctx, &params.thread_id, responder, |_| Ok(QueueRequest::Start { queued_turn_id: params.queued_turn_id }));
+}
+
+/// Parses the thread id, builds the request for that (canonical) thread, and hands it to the
+/// thread's actor; the first check that fails is the answer.
+fn forward(
+    ctx: &Ctx,
+    thread_id: &str,
+    responder: Responder,
+    request: impl FnOnce(&str) -> Result<QueueRequest, RpcError>,
+) {
+    let checked = ids::parse_thread_id(thread_id).and_then(|thread_id| Ok((request(&thread_id)?, thread_id)));
+    match checked {
+        Ok((request, thread_id)) => send(ctx, &thread_id, ThreadCommand::Queue { request, responder }),
+        Err(error) => responder.err(error),
+    }
 }
 
 /// Checks the `turnStartParams` of a turn queued on `thread_id` (canonical) and returns its

@@ -408,13 +408,14 @@ impl LoadedThread {
 
     /// `turn/completed`, however the turn ended; then the queue may run its next turn (§6.1).
     pub(super) fn emit_turn_completed(&self, turn: Turn) {
+        // Through the channel, not now: a `turn/start` accepted while the turn ran is already in
+        // it and goes first. Queued before `turn/completed` goes out, so whatever a client sends
+        // after hearing it comes after the drain.
+        let _ = self.tx.send(ThreadCommand::DrainQueue);
         self.emit(ServerNotification::TurnCompleted(TurnNotification {
             thread_id: self.stored.thread.id.clone(),
             turn,
         }));
-        // Through the channel, not now: a `turn/start` accepted meanwhile is already in it and
-        // goes first.
-        let _ = self.tx.send(ThreadCommand::DrainQueue);
     }
 }
 
