@@ -25,8 +25,15 @@ interface SchemaRef {
  * listed here, so a reader sees which schema judges which message.
  * - `thread/queue/*`: the seed design (seed_thread_queue.schema.json) replaces the 0.169 queue shapes, for
  *   responses and for the `thread/queue/changed` notification (PROTOCOL.md §6.1).
+ * - `thread/queue/update` and `thread/queue/start`: Spindle extensions the seed file does not define.
+ *   `update` answers `{queuedTurn}`, the seed's `ThreadQueueAddResponse` shape; `start` answers `{turn}`,
+ *   which is 0.169's `ThreadQueueStartResponse` in the v2 file.
  * - `initialize`: `InitializeResponse` exists only in the combined file.
  */
+const responseOverrides: Record<string, SchemaRef> = {
+  'thread/queue/update': { file: 'queue', pointer: '/definitions/ThreadQueueAddResponse' },
+  'thread/queue/start': { file: 'v2', pointer: '/definitions/ThreadQueueStartResponse' },
+};
 const responseFileByPrefix: Array<[prefix: string, file: SchemaFile]> = [['thread/queue/', 'queue']];
 const notificationOverrides: Record<string, SchemaRef> = {
   'thread/queue/changed': { file: 'queue', pointer: '/definitions/ThreadQueueChangedNotification' },
@@ -119,6 +126,8 @@ function validator(ref: SchemaRef): ValidateFunction {
 /** The schema that judges the `result` of a response to `method`. */
 export function responseSchemaFor(method: string): SchemaRef {
   const { documents, requestNames } = load();
+  const exception = responseOverrides[method];
+  if (exception) return exception;
   const name = `${requestNames.get(method) || nameFromMethod(method)}Response`;
   const override = responseFileByPrefix.find(([prefix]) => method.startsWith(prefix));
   const candidates: SchemaRef[] = override

@@ -1,5 +1,5 @@
-//! The opaque paging cursors of `thread/list` and `thread/turns/list`: their text, written and read
-//! in this one place (PROTOCOL.md §4.5, §4.12).
+//! The paging cursors of `thread/list`, `thread/turns/list` and `thread/queue/list`: their text,
+//! written and read in this one place (PROTOCOL.md §4.5, §4.12, §6.1).
 //!
 //! `thread/list` cursors follow 0.169's shape, `<ISO-8601 second>|<threadId>` for the next page and
 //! a bare `<ISO-8601 second>` for the way back (transcript 07), so clients that peek see what they
@@ -38,6 +38,22 @@ pub fn thread_list_anchor(cursor: &str) -> Result<ThreadListAnchor, RpcError> {
     };
     let sort_value = parse_iso_seconds(time).ok_or_else(invalid)?;
     Ok(ThreadListAnchor { sort_value, thread_id })
+}
+
+/// Reads a `thread/queue/list` cursor: a decimal offset into the visible queue (the seed's
+/// format); no cursor starts at 0.
+pub fn queue_offset(cursor: Option<&str>) -> Result<u32, RpcError> {
+    let Some(cursor) = cursor else { return Ok(0) };
+    // Digits only: `u32::from_str` would also take a sign.
+    if cursor.is_empty() || !cursor.bytes().all(|byte| byte.is_ascii_digit()) {
+        return Err(error::invalid_cursor(cursor));
+    }
+    cursor.parse().map_err(|_| error::invalid_cursor(cursor))
+}
+
+/// The `nextCursor` of a `thread/queue/list` page that started at `offset` and held `limit` rows.
+pub fn queue_next(offset: u32, limit: u32) -> String {
+    offset.saturating_add(limit).to_string()
 }
 
 /// Where a `thread/turns/list` page starts: after the anchor turn, or at it.
@@ -159,6 +175,17 @@ mod tests {
         ] {
             assert_eq!(thread_list_anchor(bad), Err(error::invalid_cursor(bad)), "{bad}");
         }
+    }
+
+    #[test]
+    fn queue_cursors_are_decimal_offsets() {
+        assert_eq!(queue_offset(None), Ok(0));
+        assert_eq!(queue_offset(Some(&queue_next(25, 25))), Ok(50));
+        assert_eq!(queue_offset(Some("007")), Ok(7));
+        for bad in ["", "-1", "+1", "1.5", "abc", " 1", "4294967296"] {
+            assert_eq!(queue_offset(Some(bad)), Err(error::invalid_cursor(bad)), "{bad}");
+        }
+        assert_eq!(queue_next(u32::MAX, 25), u32::MAX.to_string());
     }
 
     #[test]

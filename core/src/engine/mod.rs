@@ -6,6 +6,7 @@ mod handlers;
 mod outbox;
 mod thread_actor;
 mod thread_unload;
+mod turn_params;
 mod turn_runner;
 
 use std::collections::HashMap;

@@ -12,7 +12,7 @@ use tokio::sync::oneshot;
 use super::connection::OnMessage;
 use crate::protocol::initialize::ClientInfo;
 use crate::protocol::jsonrpc::{RequestId, RpcError, encode_error, encode_response, encode_server_request};
-use crate::protocol::{ServerNotification, error};
+use crate::protocol::{EXPERIMENTAL_NOTIFICATIONS, ServerNotification, error};
 
 /// What `initialize` established for a connection.
 pub(crate) struct ClientSession {
@@ -76,9 +76,14 @@ impl Outbox {
     }
 
     /// Sends a notification already encoded as `text`, unless this connection opted out of it or
-    /// may not see it.
+    /// may not see it: experimental notifications go only to connections that opted into
+    /// `experimentalApi`.
     pub fn notify_encoded(&self, method: &str, text: &str) {
-        if self.session().is_some_and(|session| session.opt_out.contains(method)) {
+        let hidden = |session: &ClientSession| {
+            session.opt_out.contains(method)
+                || (!session.experimental_api && EXPERIMENTAL_NOTIFICATIONS.contains(&method))
+        };
+        if self.session().is_some_and(hidden) {
             return;
         }
         self.deliver(text.to_owned());

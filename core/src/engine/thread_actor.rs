@@ -4,13 +4,15 @@
 //! Everything that touches a thread's state is a [`ThreadCommand`] on its channel, so ordering is
 //! by construction: a request's response is written before the notifications it causes, and
 //! model events apply in stream order. The model request itself runs in a separate task
-//! (`turn_runner`) that reports back here. The turn lifecycle, model output, host tool calls and
-//! compaction live in the submodules, as do subscriber bookkeeping and what a fork reads; this
-//! file holds the actor's state and its command loop.
+//! (`turn_runner`) that reports back here. The turn lifecycle, model output, host tool calls,
+//! compaction and the thread's queue live in the submodules, as do subscriber bookkeeping and
+//! what a fork reads; this file holds the actor's state and its command loop.
 
 mod compaction;
 mod fork;
 mod model_output;
+mod queue;
+mod queue_dispatch;
 mod subscriptions;
 mod tool_calls;
 mod turn_lifecycle;
@@ -35,6 +37,7 @@ use crate::protocol::thread::{
 use crate::protocol::turn::{Turn, TurnError, TurnItemsView, TurnStartParams};
 use crate::store::{HistoryRecord, StoredThread};
 pub(crate) use fork::ForkSource;
+pub(crate) use queue::QueueRequest;
 
 /// A message to a thread's actor.
 pub(crate) enum ThreadCommand {
@@ -75,6 +78,13 @@ pub(crate) enum ThreadCommand {
     RetryModel { request_id: u64 },
     /// The client's answer to tool call `call_id`; `None` when no answer can come any more.
     ToolAnswer { call_id: String, answer: Option<ClientAnswer> },
+    /// A `thread/queue/*` request (params checked by the handler); the actor answers.
+    Queue { request: QueueRequest, responder: Responder },
+    /// Start the queue's head if the thread is idle. A turn's end sends this to the actor itself,
+    /// behind any `turn/start` already accepted, so a queued turn never overtakes one (§6.1).
+    DrainQueue,
+    /// After `thread/resume`: surface rows a restart left dispatching, re-send the queue, drain.
+    ResumeQueue,
 }
 
 impl ThreadCommand {
@@ -86,6 +96,7 @@ impl ThreadCommand {
             | ThreadCommand::Interrupt { responder, .. }
             | ThreadCommand::Steer { responder, .. }
             | ThreadCommand::Compact { responder }
+            | ThreadCommand::Queue { responder, .. }
             | ThreadCommand::Unsubscribe { responder } => Some(responder),
             ThreadCommand::Subscribe(_)
             | ThreadCommand::IsUnsubscribed { .. }
@@ -97,7 +108,9 @@ impl ThreadCommand {
             | ThreadCommand::Read { .. }
             | ThreadCommand::Model { .. }
             | ThreadCommand::RetryModel { .. }
-            | ThreadCommand::ToolAnswer { .. } => None,
+            | ThreadCommand::ToolAnswer { .. }
+            | ThreadCommand::DrainQueue
+            | ThreadCommand::ResumeQueue => None,
         }
     }
 }
@@ -289,6 +302,9 @@ impl LoadedThread {
                     }
                 }
                 ThreadCommand::ReplayUsage(outbox) => self.replay_usage(&outbox),
+                ThreadCommand::Queue { request, responder } => self.queue_request(request, responder).await,
+                ThreadCommand::DrainQueue => self.drain_queue().await,
+                ThreadCommand::ResumeQueue => self.resume_queue().await,
             }
             self.subscribers.retain(|outbox| !outbox.is_closed());
         }

@@ -5,6 +5,8 @@ use super::jsonrpc::RpcError;
 
 /// Invalid request: what 0.169 uses for nearly every client mistake.
 pub const INVALID_REQUEST: i64 = -32600;
+/// Invalid params: upstream's code for input over the size limit.
+pub const INVALID_PARAMS: i64 = -32602;
 /// Internal error: storage adapter and serialization failures.
 pub const INTERNAL_ERROR: i64 = -32603;
 
@@ -182,6 +184,75 @@ pub fn model_cursor_past_end(start: usize, total: usize) -> RpcError {
 pub fn remote_image_url() -> RpcError {
     invalid_request("remote image URLs are not supported; use an inline data URL instead")
 }
+
+/// Turn input whose text is longer than `max_chars` characters in all (`turn/start`, `turn/steer`,
+/// `thread/queue/add`): upstream's -32602 with its text and `data`.
+pub fn input_too_large(max_chars: usize, actual_chars: usize) -> RpcError {
+    RpcError {
+        code: INVALID_PARAMS,
+        message: format!("Input exceeds the maximum length of {max_chars} characters."),
+        data: Some(serde_json::json!({
+            "input_error_code": "input_too_large",
+            "max_chars": max_chars,
+            "actual_chars": actual_chars,
+        })),
+    }
+}
+
+/// `thread/queue/add` (or `update`) whose params name another thread than the request (seed text).
+pub fn queue_thread_id_mismatch() -> RpcError {
+    invalid_request("`threadId` must match `turnStartParams.threadId`")
+}
+
+/// `thread/queue/*` on an ephemeral thread (seed text).
+pub fn ephemeral_queue(thread_id: &str) -> RpcError {
+    invalid_request(format!("ephemeral thread does not support queued turns: {thread_id}"))
+}
+
+/// `thread/queue/reorder` that does not name every visible queued turn exactly once (seed text).
+pub fn queue_reorder_mismatch() -> RpcError {
+    invalid_request("failed to reorder queued turns: queue reorder must include every visible queued turn exactly once")
+}
+
+/// `thread/queue/update` or `thread/queue/start` naming no visible queued turn of the thread
+/// (Spindle's text, in the style of `thread not found`).
+pub fn queued_turn_not_found(queued_turn_id: &str) -> RpcError {
+    invalid_request(format!("queued turn not found: {queued_turn_id}"))
+}
+
+/// `thread/queue/start` without an id on an empty queue (Spindle's text, in the style of
+/// `no active turn to interrupt`).
+pub fn no_queued_turn_to_start() -> RpcError {
+    invalid_request("no queued turn to start")
+}
+
+/// `thread/queue/start` while a turn runs (Spindle's text, parallel to `turn/start`'s).
+pub fn queue_start_while_active(queued_turn_id: &str, thread_id: &str, active_turn_id: &str) -> RpcError {
+    invalid_request(format!(
+        "cannot start queued turn `{queued_turn_id}`: thread {thread_id} already has an active turn `{active_turn_id}`"
+    ))
+}
+
+/// `thread/queue/start` while a queued turn of the thread is still being started.
+pub fn queue_start_while_dispatching(thread_id: &str) -> RpcError {
+    invalid_request(format!("thread {thread_id} is already starting a queued turn"))
+}
+
+/// `TurnError.message` of a queued turn whose stored params do not read as `turn/start` params (seed text).
+pub fn queued_turn_unreadable(detail: impl std::fmt::Display) -> String {
+    format!("queued turn payload could not be read: {detail}")
+}
+
+/// `TurnError.message` of a queued turn that `turn/start` would refuse (seed text).
+pub fn queued_turn_could_not_start(rpc_message: &str) -> String {
+    format!("queued turn could not start: {rpc_message}")
+}
+
+/// `TurnError.message` of a queued turn left mid-dispatch by a restart (seed text).
+pub const QUEUED_TURN_INTERRUPTED_BY_RESTART: &str = "queued turn dispatch was interrupted while app-server restarted";
+
+/// `TurnError.message` of a failed queued turn stored without its error (seed text).
+pub const QUEUED_TURN_DISPATCH_FAILED: &str = "queued turn dispatch failed";
 
 /// A storage adapter failed during `operation` (e.g. "create thread").
 pub fn store_failed(operation: &str, error: impl std::fmt::Display) -> RpcError {

@@ -6,6 +6,7 @@ pub mod initialize;
 pub mod item;
 pub mod jsonrpc;
 pub mod model;
+pub mod queue;
 pub mod thread;
 pub mod thread_list;
 pub mod tool;
@@ -22,6 +23,10 @@ use item::{
 };
 use jsonrpc::RpcError;
 use model::ModelListParams;
+use queue::{
+    ThreadQueueAddParams, ThreadQueueChangedNotification, ThreadQueueDeleteParams, ThreadQueueListParams,
+    ThreadQueueReorderParams, ThreadQueueStartParams, ThreadQueueUpdateParams,
+};
 use thread::{
     ThreadForkParams, ThreadIdNotification, ThreadIdParams, ThreadLoadedListParams, ThreadNameSetParams,
     ThreadNameUpdatedNotification, ThreadReadParams, ThreadResumeParams, ThreadStartParams, ThreadStartedNotification,
@@ -78,6 +83,24 @@ pub enum ClientRequest {
     /// PROTOCOL.md §4.12.
     #[serde(rename = "thread/turns/list")]
     ThreadTurnsList(ThreadTurnsListParams),
+    /// PROTOCOL.md §6.1 (experimental).
+    #[serde(rename = "thread/queue/add")]
+    ThreadQueueAdd(ThreadQueueAddParams),
+    /// PROTOCOL.md §6.1 (experimental).
+    #[serde(rename = "thread/queue/list")]
+    ThreadQueueList(ThreadQueueListParams),
+    /// PROTOCOL.md §6.1 (experimental).
+    #[serde(rename = "thread/queue/delete")]
+    ThreadQueueDelete(ThreadQueueDeleteParams),
+    /// PROTOCOL.md §6.1 (experimental).
+    #[serde(rename = "thread/queue/reorder")]
+    ThreadQueueReorder(ThreadQueueReorderParams),
+    /// Spindle extension beside PROTOCOL.md §6.1 (experimental): edit a queued turn.
+    #[serde(rename = "thread/queue/update")]
+    ThreadQueueUpdate(ThreadQueueUpdateParams),
+    /// Spindle extension beside PROTOCOL.md §6.1 (experimental): start a queued turn now.
+    #[serde(rename = "thread/queue/start")]
+    ThreadQueueStart(ThreadQueueStartParams),
     /// PROTOCOL.md §4.14.
     #[serde(rename = "turn/start")]
     TurnStart(TurnStartParams),
@@ -101,6 +124,9 @@ pub const EXPERIMENTAL_METHODS: &[&str] = &[
     "thread/queue/update",
     "thread/queue/start",
 ];
+
+/// Notifications only connections with the `experimentalApi` capability receive.
+pub const EXPERIMENTAL_NOTIFICATIONS: &[&str] = &["thread/queue/changed"];
 
 impl ClientRequest {
     /// Parses `method` + `params` the way upstream's router does, with its error texts.
@@ -153,6 +179,9 @@ pub enum ServerNotification {
     /// A loaded thread was unloaded (PROTOCOL.md §4.9).
     #[serde(rename = "thread/closed")]
     ThreadClosed(ThreadIdNotification),
+    /// A thread's visible queue changed (experimental, PROTOCOL.md §6.1).
+    #[serde(rename = "thread/queue/changed")]
+    ThreadQueueChanged(ThreadQueueChangedNotification),
     /// A thread was renamed.
     #[serde(rename = "thread/name/updated")]
     ThreadNameUpdated(ThreadNameUpdatedNotification),
@@ -198,6 +227,7 @@ impl ServerNotification {
             ServerNotification::ThreadUnarchived(_) => "thread/unarchived",
             ServerNotification::ThreadDeleted(_) => "thread/deleted",
             ServerNotification::ThreadClosed(_) => "thread/closed",
+            ServerNotification::ThreadQueueChanged(_) => "thread/queue/changed",
             ServerNotification::ThreadNameUpdated(_) => "thread/name/updated",
             ServerNotification::ThreadTokenUsageUpdated(_) => "thread/tokenUsage/updated",
             ServerNotification::TurnStarted(_) => "turn/started",

@@ -26,6 +26,7 @@ use crate::protocol::turn::TurnError;
 /// Queue operations: `appendQueuedTurn([queuedTurnId, threadId, turnStartParams, nowMs]) -> QueuedTurnRow`,
 /// `listQueuedTurns([threadId, offset, limit]) -> QueuedTurnPage`, `deleteQueuedTurn([threadId,
 /// queuedTurnId]) -> boolean`, `reorderQueuedTurns([threadId, queuedTurnIds, nowMs]) -> QueuedTurnRow[]|null`,
+/// `updateQueuedTurn([threadId, queuedTurnId, turnStartParams, nowMs]) -> QueuedTurnRow|null`,
 /// `claimQueueHead([threadId, nowMs]) -> ClaimOutcome`, `setDispatchTurnId([queuedTurnId, turnId, nowMs])
 /// -> boolean`, `removeDispatchedTurn([threadId, turnId]) -> boolean`, `markQueuedTurnFailed([queuedTurnId,
 /// TurnError, nowMs]) -> boolean`, `recoverDispatchingTurns([threadId, TurnError, nowMs]) -> number`,
@@ -120,6 +121,16 @@ impl QueueStore for BridgedStore {
         now_ms: i64,
     ) -> BoxFut<'_, Result<Option<Vec<QueuedTurnRow>>, StoreError>> {
         self.invoke("reorderQueuedTurns", json!([thread_id, queued_turn_ids, now_ms]))
+    }
+
+    fn update_queued_turn(
+        &self,
+        thread_id: String,
+        queued_turn_id: String,
+        turn_start_params: Value,
+        now_ms: i64,
+    ) -> BoxFut<'_, Result<Option<QueuedTurnRow>, StoreError>> {
+        self.invoke("updateQueuedTurn", json!([thread_id, queued_turn_id, turn_start_params, now_ms]))
     }
 
     fn claim_head(&self, thread_id: String, now_ms: i64) -> BoxFut<'_, Result<ClaimOutcome, StoreError>> {

@@ -147,6 +147,27 @@ impl QueueStore for MemoryQueueStore {
         boxed(async move { Ok(reordered) })
     }
 
+    fn update_queued_turn(
+        &self,
+        thread_id: String,
+        queued_turn_id: String,
+        turn_start_params: Value,
+        now_ms: i64,
+    ) -> BoxFut<'_, Result<Option<QueuedTurnRow>, StoreError>> {
+        let updated = self.with(|threads| {
+            let row = threads
+                .get_mut(&thread_id)?
+                .iter_mut()
+                .find(|row| row.queued_turn_id == queued_turn_id && is_visible(row))?;
+            row.turn_start_params = turn_start_params;
+            row.state = QueuedTurnState::Pending;
+            row.failure = None;
+            row.updated_at_ms = now_ms;
+            Some(row.clone())
+        });
+        boxed(async move { Ok(updated) })
+    }
+
     fn claim_head(&self, thread_id: String, now_ms: i64) -> BoxFut<'_, Result<ClaimOutcome, StoreError>> {
         let outcome = self.with(|threads| {
             let Some(rows) = threads.get_mut(&thread_id) else {
@@ -473,6 +494,51 @@ mod tests {
         let store = MemoryQueueStore::new();
         assert_eq!(block_on(store.reorder(THREAD.into(), Vec::new(), 1)).expect("reorder"), Some(Vec::new()));
         assert_eq!(block_on(store.reorder(THREAD.into(), ids(&["q1"]), 1)).expect("reorder"), None);
+    }
+
+    fn update(store: &MemoryQueueStore, thread: &str, id: &str, text: &str, now: i64) -> Option<QueuedTurnRow> {
+        let params = json!({ "threadId": thread, "input": [{ "type": "text", "text": text }] });
+        block_on(store.update_queued_turn(thread.into(), id.into(), params, now)).expect("update")
+    }
+
+    #[test]
+    fn update_queued_turn_replaces_the_params_in_place() {
+        let store = store_with_three();
+        let row = update(&store, THREAD, "q2", "edited", 500).expect("updated");
+        assert_eq!(row.turn_start_params["input"][0]["text"], json!("edited"));
+        assert_eq!(
+            (row.queue_order, row.state, row.created_at_ms, row.updated_at_ms),
+            (2, QueuedTurnState::Pending, 101, 500)
+        );
+        assert_eq!(visible_ids(&store, THREAD), ids(&["q1", "q2", "q3"]));
+        let (rows, _) = block_on(store.list_visible(THREAD.into(), 1, 1)).expect("list");
+        assert_eq!(rows, vec![row]);
+    }
+
+    #[test]
+    fn update_queued_turn_makes_a_failed_row_pending_and_unblocks_the_queue() {
+        let store = store_with_three();
+        assert!(block_on(store.mark_failed("q1".into(), failure("broken"), 1)).expect("mark"));
+        assert_eq!(claim(&store, THREAD, 2), ClaimOutcome::Blocked);
+        let row = update(&store, THREAD, "q1", "fixed", 3).expect("updated");
+        assert_eq!((row.state, row.failure), (QueuedTurnState::Pending, None));
+        assert_eq!(claimed_id(claim(&store, THREAD, 4)), "q1");
+    }
+
+    #[test]
+    fn update_queued_turn_refuses_unknown_dispatching_and_foreign_rows_and_changes_nothing() {
+        let store = store_with_three();
+        add(&store, "o1", OTHER, 1);
+        assert_eq!(claimed_id(claim(&store, THREAD, 2)), "q1");
+        let before = block_on(store.list_visible(THREAD.into(), 0, 100)).expect("list");
+        assert_eq!(update(&store, THREAD, "q1", "x", 3), None);
+        assert_eq!(update(&store, THREAD, "nope", "x", 3), None);
+        assert_eq!(update(&store, THREAD, "o1", "x", 3), None);
+        assert_eq!(update(&store, "nobody", "q2", "x", 3), None);
+        assert_eq!(block_on(store.list_visible(THREAD.into(), 0, 100)).expect("list"), before);
+        // The dispatching row still completes normally.
+        assert!(block_on(store.set_dispatch_turn_id("q1".into(), "turn-1".into(), 4)).expect("set"));
+        assert!(block_on(store.remove_dispatched(THREAD.into(), "turn-1".into())).expect("remove"));
     }
 
     #[test]

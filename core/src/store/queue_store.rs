@@ -106,6 +106,16 @@ pub trait QueueStore: MaybeSend + MaybeSync {
         queued_turn_ids: Vec<String>,
         now_ms: i64,
     ) -> BoxFut<'_, Result<Option<Vec<QueuedTurnRow>>, StoreError>>;
+    /// Replaces the `turnStartParams` of a visible row in place (`thread/queue/update`, a Spindle
+    /// extension): a failed row becomes pending again and loses its failure; the position stays.
+    /// `None` for unknown or dispatching ids, or a row of another thread.
+    fn update_queued_turn(
+        &self,
+        thread_id: String,
+        queued_turn_id: String,
+        turn_start_params: Value,
+        now_ms: i64,
+    ) -> BoxFut<'_, Result<Option<QueuedTurnRow>, StoreError>>;
     /// Atomically claims the head for dispatch.
     fn claim_head(&self, thread_id: String, now_ms: i64) -> BoxFut<'_, Result<ClaimOutcome, StoreError>>;
     /// Records the turn started from a dispatching row.

@@ -24,6 +24,11 @@ const SEEDS: &[&str] = &[
     r#"{"id":5,"method":"thread/list","params":{"cursor":"2024-02-29T23:59:59Z|x","limit":4294967295,"sortKey":"recency_at","cwd":["/"],"searchTerm":"hé😀"}}"#,
     r#"{"id":6,"method":"thread/turns/list","params":{"threadId":"67e55044-10b1-426f-9247-bb680e5fe0c8","cursor":"{\"turnId\":\"x\",\"includeAnchor\":true}","limit":0,"itemsView":"full"}}"#,
     r#"{"id":7,"method":"model/list","params":{"cursor":"18446744073709551615","limit":4294967295,"includeHidden":true}}"#,
+    r#"{"id":8,"method":"thread/queue/add","params":{"threadId":"67e55044-10b1-426f-9247-bb680e5fe0c8","turnStartParams":{"threadId":"67E55044-10B1-426F-9247-BB680E5FE0C8","input":[{"type":"text","text":"q","text_elements":[]}],"turnId":"0190b3a2-0000-7000-8000-000000000002"}}}"#,
+    r#"{"id":9,"method":"thread/queue/list","params":{"threadId":"67e55044-10b1-426f-9247-bb680e5fe0c8","cursor":"4294967295","limit":4294967295}}"#,
+    r#"{"id":10,"method":"thread/queue/reorder","params":{"threadId":"67e55044-10b1-426f-9247-bb680e5fe0c8","queuedTurnIds":["a","a"]}}"#,
+    r#"{"id":11,"method":"thread/queue/update","params":{"threadId":"67e55044-10b1-426f-9247-bb680e5fe0c8","queuedTurnId":"a","turnStartParams":{"threadId":"67e55044-10b1-426f-9247-bb680e5fe0c8","input":[]}}}"#,
+    r#"{"id":12,"method":"thread/queue/start","params":{"threadId":"67e55044-10b1-426f-9247-bb680e5fe0c8","queuedTurnId":null}}"#,
 ];
 
 #[test]

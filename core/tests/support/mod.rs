@@ -3,6 +3,7 @@
 
 pub mod golden;
 pub mod hanging;
+pub mod queue;
 
 use std::sync::Arc;
 use std::sync::mpsc;
@@ -11,7 +12,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use futures::executor::ThreadPool;
 use serde_json::{Value, json};
 use spindle_core::host::{BoxFut, Clock, Spawn, boxed};
-use spindle_core::store::ThreadStore;
+use spindle_core::store::{QueueStore, ThreadStore};
 use spindle_core::{Connection, Engine, EngineHost, EngineOptions, ModelTransport};
 
 struct PoolSpawn(ThreadPool);
@@ -57,12 +58,22 @@ pub fn engine_with(
     transport: Option<Arc<dyn ModelTransport>>,
     thread_store: Option<Arc<dyn ThreadStore>>,
 ) -> Engine {
+    engine_over(options, transport, thread_store, None)
+}
+
+/// Builds an engine for tests over these stores (`None`: memory).
+pub fn engine_over(
+    options: EngineOptions,
+    transport: Option<Arc<dyn ModelTransport>>,
+    thread_store: Option<Arc<dyn ThreadStore>>,
+    queue_store: Option<Arc<dyn QueueStore>>,
+) -> Engine {
     let host = EngineHost {
         spawn: Arc::new(PoolSpawn(ThreadPool::builder().pool_size(2).create().expect("thread pool"))),
         clock: Arc::new(SystemClock),
         transport,
         thread_store,
-        queue_store: None,
+        queue_store,
     };
     Engine::new(options, host)
 }

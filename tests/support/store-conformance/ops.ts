@@ -34,6 +34,8 @@ export class StoreOps {
   deleteQueuedTurn = (threadId: string, queuedTurnId: string) => this.call<boolean>('deleteQueuedTurn', threadId, queuedTurnId);
   reorderQueuedTurns = (threadId: string, queuedTurnIds: string[], nowMs = 1) =>
     this.call<QueuedTurnRow[] | null>('reorderQueuedTurns', threadId, queuedTurnIds, nowMs);
+  updateQueuedTurn = (threadId: string, queuedTurnId: string, params: unknown, nowMs = 1) =>
+    this.call<QueuedTurnRow | null>('updateQueuedTurn', threadId, queuedTurnId, params, nowMs);
   claimQueueHead = (threadId: string, nowMs = 1) => this.call<ClaimOutcome>('claimQueueHead', threadId, nowMs);
   setDispatchTurnId = (queuedTurnId: string, turnId: string, nowMs = 1) =>
     this.call<boolean>('setDispatchTurnId', queuedTurnId, turnId, nowMs);

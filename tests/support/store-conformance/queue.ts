@@ -167,6 +167,49 @@ export const queueCases: ConformanceCase[] = [
     },
   },
   {
+    name: 'updateQueuedTurn replaces the params in place',
+    async run(store) {
+      await withThree(store);
+      const edited = turnStartParams(THREAD, 'edited');
+      const row = await store.updateQueuedTurn(THREAD, q2, edited, 500);
+      equal(
+        row && [row.turnStartParams, row.queueOrder, row.state, row.createdAtMs, row.updatedAtMs],
+        [edited, 2, 'pending', 101, 500],
+        'the updated row',
+      );
+      equal(await store.visibleIds(THREAD), [q1, q2, q3], 'the order stays');
+      equal((await store.listQueuedTurns(THREAD, 1, 1)).rows, [row], 'the listed row');
+    },
+  },
+  {
+    name: 'updateQueuedTurn makes a failed row pending again and unblocks the queue',
+    async run(store) {
+      await withThree(store);
+      equal(await store.markQueuedTurnFailed(q1, failure('broken')), true, 'mark q1 failed');
+      equal(await store.claimQueueHead(THREAD), { type: 'blocked' }, 'claim behind the failed head');
+      const row = await store.updateQueuedTurn(THREAD, q1, turnStartParams(THREAD, 'fixed'), 3);
+      equal(row && [row.state, row.failure], ['pending', null], 'the fixed row');
+      equal(await store.claimedId(THREAD), q1, 'the fixed head is claimed');
+    },
+  },
+  {
+    name: 'updateQueuedTurn refuses unknown, dispatching and foreign rows and changes nothing',
+    async run(store) {
+      await withThree(store);
+      await store.appendQueuedTurn(o1, OTHER);
+      equal(await store.claimedId(THREAD), q1, 'claim');
+      const before = await store.listQueuedTurns(THREAD);
+      const params = turnStartParams(THREAD, 'x');
+      equal(await store.updateQueuedTurn(THREAD, q1, params), null, 'the dispatching row');
+      equal(await store.updateQueuedTurn(THREAD, queuedId(99), params), null, 'an unknown id');
+      equal(await store.updateQueuedTurn(THREAD, o1, params), null, 'another thread’s row');
+      equal(await store.updateQueuedTurn(threadId(3), q2, params), null, 'a row named under another thread');
+      equal(await store.listQueuedTurns(THREAD), before, 'the queue after refused updates');
+      equal(await store.setDispatchTurnId(q1, turnId(1)), true, 'the dispatching row still starts');
+      equal(await store.removeDispatchedTurn(THREAD, turnId(1)), true, 'and is removed once started');
+    },
+  },
+  {
     name: 'claimQueueHead flips the head to dispatching and hides it',
     async run(store) {
       await withThree(store);

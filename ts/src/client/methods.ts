@@ -10,6 +10,12 @@ import type { ThreadForkResponse } from '../generated/ThreadForkResponse.js';
 import type { ThreadListResponse } from '../generated/ThreadListResponse.js';
 import type { ThreadLoadedListResponse } from '../generated/ThreadLoadedListResponse.js';
 import type { ThreadNameSetResponse } from '../generated/ThreadNameSetResponse.js';
+import type { ThreadQueueAddResponse } from '../generated/ThreadQueueAddResponse.js';
+import type { ThreadQueueDeleteResponse } from '../generated/ThreadQueueDeleteResponse.js';
+import type { ThreadQueueListResponse } from '../generated/ThreadQueueListResponse.js';
+import type { ThreadQueueReorderResponse } from '../generated/ThreadQueueReorderResponse.js';
+import type { ThreadQueueStartResponse } from '../generated/ThreadQueueStartResponse.js';
+import type { ThreadQueueUpdateResponse } from '../generated/ThreadQueueUpdateResponse.js';
 import type { ThreadReadResponse } from '../generated/ThreadReadResponse.js';
 import type { ThreadResumeResponse } from '../generated/ThreadResumeResponse.js';
 import type { ThreadStartResponse } from '../generated/ThreadStartResponse.js';
@@ -42,6 +48,14 @@ export interface ClientResults {
   'thread/delete': EmptyResponse;
   'thread/compact/start': EmptyResponse;
   'thread/turns/list': ThreadTurnsListResponse;
+  'thread/queue/add': ThreadQueueAddResponse;
+  'thread/queue/list': ThreadQueueListResponse;
+  'thread/queue/delete': ThreadQueueDeleteResponse;
+  'thread/queue/reorder': ThreadQueueReorderResponse;
+  /** Spindle extension: edit a queued turn in place. */
+  'thread/queue/update': ThreadQueueUpdateResponse;
+  /** Spindle extension: start a queued turn now. */
+  'thread/queue/start': ThreadQueueStartResponse;
   'turn/start': TurnStartResponse;
   'turn/steer': TurnSteerResponse;
   'turn/interrupt': TurnInterruptResponse;

@@ -9,11 +9,4 @@ export type {
 } from './spindle.js';
 export { Thread, type RunOptions, type SteerOptions, type TurnInput } from './thread.js';
 export type { DynamicToolSpec, SpindleTool, ToolCall, ToolOutput } from './tools.js';
-export {
-  ThreadQueue,
-  type QueuedTurn,
-  type QueuedTurnOptions,
-  type ThreadQueueListResponse,
-  type QueuedTurnStatus,
-  type ThreadQueueChangedNotification,
-} from './queue.js';
+export { ThreadQueue, type QueuedTurnOptions } from './queue.js';

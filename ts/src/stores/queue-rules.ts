@@ -90,6 +90,19 @@ function reorderVisible(rows: QueuedTurnRow[], queuedTurnIds: string[], nowMs: n
   return { answer: reordered, put: reordered };
 }
 
+function updateVisible(
+  rows: QueuedTurnRow[],
+  queuedTurnId: string,
+  turnStartParams: unknown,
+  nowMs: number,
+): QueueChange<QueuedTurnRow | null> {
+  const row = rows.find((candidate) => candidate.queuedTurnId === queuedTurnId && isVisible(candidate));
+  if (!row) return { answer: null };
+  // Editing is also how a failed row is fixed: it becomes pending again, in the same slot.
+  const updated: QueuedTurnRow = { ...row, turnStartParams, state: 'pending', failure: null, updatedAtMs: nowMs };
+  return { answer: updated, put: [updated] };
+}
+
 function claimHead(rows: QueuedTurnRow[], nowMs: number): QueueChange<ClaimOutcome> {
   if (rows.some((row) => row.state === 'dispatching')) return { answer: { type: 'busy' } };
   const head = visibleRows(rows)[0];
@@ -135,6 +148,8 @@ export function queueStoreOn(store: QueueRows): QueueStoreAdapter {
     deleteQueuedTurn: (threadId, queuedTurnId) => store.thread(threadId, (rows) => deleteVisible(rows, queuedTurnId)),
     reorderQueuedTurns: (threadId, queuedTurnIds, nowMs) =>
       store.thread(threadId, (rows) => reorderVisible(rows, queuedTurnIds, nowMs)),
+    updateQueuedTurn: (threadId, queuedTurnId, turnStartParams, nowMs) =>
+      store.thread(threadId, (rows) => updateVisible(rows, queuedTurnId, turnStartParams, nowMs)),
     claimQueueHead: (threadId, nowMs) => store.thread(threadId, (rows) => claimHead(rows, nowMs)),
     setDispatchTurnId: (queuedTurnId, turnId, nowMs) =>
       store.row(queuedTurnId, (row) => setDispatchTurn(row, turnId, nowMs)),

@@ -24,6 +24,11 @@ export interface QueueStoreAdapter {
    */
   reorderQueuedTurns(threadId: string, queuedTurnIds: string[], nowMs: number): MaybePromise<QueuedTurnRow[] | null>;
   /**
+   * Replaces the `turnStartParams` of a visible row of the thread in place (`thread/queue/update`): a
+   * failed row becomes pending again and loses its failure; `null` for unknown or dispatching ids.
+   */
+  updateQueuedTurn(threadId: string, queuedTurnId: string, turnStartParams: unknown, nowMs: number): MaybePromise<QueuedTurnRow | null>;
+  /**
    * Atomically claims the head: `busy` while a row of the thread is dispatching, `empty` without
    * visible rows, `blocked` when the head failed, else the head turns `dispatching` and is `claimed`.
    * Exactly one of any number of concurrent callers may win.

@@ -2,6 +2,7 @@
 
 pub mod initialize;
 pub mod model;
+pub mod queue;
 pub mod thread;
 pub mod thread_archive;
 pub mod thread_fork;

@@ -42,10 +42,12 @@ pub async fn resume(ctx: &Ctx, params: ThreadResumeParams, responder: Responder)
     }
 }
 
-/// After the response, the thread's token usage snapshot follows (0.169, transcript 08).
+/// After the response, the thread's token usage snapshot follows (0.169, transcript 08); then the
+/// queue recovers what a restart left mid-dispatch and drains (PROTOCOL.md §6.1).
 fn replay_usage(ctx: &Ctx, thread_id: &str) {
     if let Some(handle) = ctx.shared.loaded_thread(thread_id) {
         handle.send(ThreadCommand::ReplayUsage(ctx.outbox.clone()));
+        handle.send(ThreadCommand::ResumeQueue);
     }
 }
 

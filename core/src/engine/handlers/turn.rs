@@ -4,27 +4,21 @@
 use crate::engine::connection::Ctx;
 use crate::engine::outbox::Responder;
 use crate::engine::thread_actor::{ThreadCommand, TurnRequest};
+use crate::engine::turn_params::{self, check_input};
 use crate::ids;
 use crate::protocol::error;
-use crate::protocol::item::UserInput;
-use crate::protocol::jsonrpc::RpcError;
 use crate::protocol::thread::ThreadIdParams;
 use crate::protocol::turn::{TurnInterruptParams, TurnStartParams, TurnSteerParams};
 
 /// Handles `turn/start`: the actor answers, then emits the turn's notifications.
-pub fn start(ctx: &Ctx, mut params: TurnStartParams, responder: Responder) {
-    let checked = ids::parse_thread_id(&params.thread_id).and_then(|thread_id| {
-        check_input(&params.input)?;
-        let turn_id = params.turn_id.as_deref().map(ids::parse_turn_id).transpose()?;
-        Ok((thread_id, turn_id))
-    });
-    let (thread_id, turn_id) = match checked {
+pub fn start(ctx: &Ctx, params: TurnStartParams, responder: Responder) {
+    let checked = match turn_params::check(params) {
         Ok(checked) => checked,
         Err(error) => return responder.err(error),
     };
-    params.thread_id = thread_id.clone();
+    let thread_id = checked.thread_id;
     let user_agent = ctx.outbox.session().map(|session| session.user_agent.clone()).unwrap_or_default();
-    let request = TurnRequest { params, turn_id, user_agent };
+    let request = TurnRequest { params: checked.params, turn_id: checked.turn_id, user_agent };
     send(ctx, &thread_id, ThreadCommand::StartTurn { request, responder });
 }
 
@@ -63,7 +57,7 @@ pub fn compact(ctx: &Ctx, params: ThreadIdParams, responder: Responder) {
 
 /// Hands a request to a loaded thread's actor; turn requests on other threads fail with
 /// `thread not found` (PROTOCOL.md §1.3).
-fn send(ctx: &Ctx, thread_id: &str, command: ThreadCommand) {
+pub(super) fn send(ctx: &Ctx, thread_id: &str, command: ThreadCommand) {
     match ctx.shared.loaded_thread(thread_id) {
         Some(handle) => handle.send_request(thread_id, command),
         None => {
@@ -72,16 +66,4 @@ fn send(ctx: &Ctx, thread_id: &str, command: ThreadCommand) {
             }
         }
     }
-}
-
-/// Input the core cannot send: only inline `data:` image URLs are supported.
-fn check_input(input: &[UserInput]) -> Result<(), RpcError> {
-    for part in input {
-        if let UserInput::Image { url, .. } = part
-            && !url.starts_with("data:")
-        {
-            return Err(error::remote_image_url());
-        }
-    }
-    Ok(())
 }

@@ -6,11 +6,10 @@ use super::{LoadedThread, TurnKind};
 use crate::engine::outbox::Responder;
 use crate::ids;
 use crate::model::compaction;
-use crate::protocol::ServerNotification;
 use crate::protocol::error;
 use crate::protocol::item::{ItemDetails, ThreadItem};
 use crate::protocol::thread::{EmptyResponse, ThreadStatus, TokenUsageBreakdown};
-use crate::protocol::turn::{TurnItemsView, TurnNotification, TurnStatus};
+use crate::protocol::turn::{TurnItemsView, TurnStatus};
 use crate::store::HistoryRecord;
 
 impl LoadedThread {
@@ -68,9 +67,6 @@ impl LoadedThread {
         let mut turn = active.turn;
         turn.items = Vec::new();
         turn.items_view = TurnItemsView::NotLoaded;
-        self.emit(ServerNotification::TurnCompleted(TurnNotification {
-            thread_id: self.stored.thread.id.clone(),
-            turn,
-        }));
+        self.emit_turn_completed(turn);
     }
 }

@@ -1,11 +1,13 @@
 //! A turn from start to end: `turn/start` (and start-or-steer), `turn/steer`, the model request,
 //! and the three ways a turn ends — completed, failed, interrupted (PROTOCOL.md §4.14–§4.16, §7).
 
+use std::sync::Arc;
+
 use serde_json::Value;
 use tokio::sync::oneshot;
 
 use super::{ActiveTurn, LoadedThread, ThreadCommand, TurnKind, TurnRequest, seconds};
-use crate::engine::outbox::Responder;
+use crate::engine::outbox::{Outbox, Responder};
 use crate::engine::turn_runner::{self, ModelCall, Retry};
 use crate::host::{ModelRequest, boxed};
 use crate::ids;
@@ -14,10 +16,11 @@ use crate::model::{compaction, failure};
 use crate::protocol::ServerNotification;
 use crate::protocol::error;
 use crate::protocol::item::{ItemCompletedNotification, ItemDetails, ItemStartedNotification, ThreadItem, UserInput};
+use crate::protocol::jsonrpc::RpcError;
 use crate::protocol::thread::ThreadStatus;
 use crate::protocol::turn::{
-    ErrorNotification, Turn, TurnError, TurnInterruptResponse, TurnItemsView, TurnNotification, TurnStartResponse,
-    TurnStatus, TurnSteerResponse,
+    ErrorNotification, Turn, TurnError, TurnInterruptResponse, TurnItemsView, TurnNotification, TurnStartParams,
+    TurnStartResponse, TurnStatus, TurnSteerResponse,
 };
 use crate::store::HistoryRecord;
 
@@ -41,15 +44,45 @@ impl LoadedThread {
             let params = request.params;
             return self.steer_active(&params.input, params.client_user_message_id);
         }
-        let now_ms = self.shared.now_ms();
-        let turn_id = match request.turn_id {
-            Some(turn_id) if self.turns.iter().any(|turn| turn.id == turn_id) => {
-                return responder.err(error::turn_id_exists(&thread_id, &turn_id));
-            }
-            Some(turn_id) => turn_id,
-            None => ids::new_id(now_ms),
+        let turn_id = match self.new_turn_id(request.turn_id) {
+            Ok(turn_id) => turn_id,
+            Err(error) => return responder.err(error),
         };
-        let params = request.params;
+        let turn = new_turn(turn_id);
+        let owner = responder.outbox.clone();
+        responder.ok(TurnStartResponse { turn: turn.clone() });
+        self.launch_turn(turn, request.params, request.user_agent, Some(owner)).await;
+    }
+
+    /// The id of a new turn: the caller's, unless a turn of this thread already has it (§5), or a
+    /// fresh UUIDv7.
+    pub(super) fn new_turn_id(&self, requested: Option<String>) -> Result<String, RpcError> {
+        match requested {
+            Some(turn_id) if self.turn_id_used(&turn_id) => {
+                Err(error::turn_id_exists(&self.stored.thread.id, &turn_id))
+            }
+            Some(turn_id) => Ok(turn_id),
+            None => Ok(ids::new_id(self.shared.now_ms())),
+        }
+    }
+
+    /// Whether a finished or the active turn of this thread has `turn_id`.
+    pub(super) fn turn_id_used(&self, turn_id: &str) -> bool {
+        self.turns.iter().any(|turn| turn.id == turn_id)
+            || self.active.as_ref().is_some_and(|active| active.turn.id == turn_id)
+    }
+
+    /// Runs a new turn on the idle thread once whoever asked has been answered: the overrides
+    /// stick, `active` and `turn/started`, the user message, then the model request. `owner` is
+    /// the connection asked to run host tools.
+    pub(super) async fn launch_turn(
+        &mut self,
+        turn: Turn,
+        params: TurnStartParams,
+        user_agent: String,
+        owner: Option<Arc<Outbox>>,
+    ) {
+        let now_ms = self.shared.now_ms();
         // Overrides stick for later turns (PROTOCOL.md §4.14).
         if let Some(model) = &params.model {
             self.stored.thread.model = Some(model.clone());
@@ -63,11 +96,8 @@ impl LoadedThread {
         if let Some(cwd) = &params.cwd {
             self.stored.thread.cwd = cwd.clone();
         }
-        let turn = new_turn(turn_id);
-        let owner = responder.outbox.clone();
-        responder.ok(TurnStartResponse { turn: turn.clone() });
-        let mut active = self.begin_turn(turn, TurnKind::Regular, request.user_agent);
-        active.owner = Some(owner);
+        let mut active = self.begin_turn(turn, TurnKind::Regular, user_agent);
+        active.owner = owner;
         active.output_schema = params.output_schema.clone();
         if self.history.is_empty() {
             // The first request of a thread opens with its instructions; they stay in the history.
@@ -270,10 +300,7 @@ impl LoadedThread {
         let mut summary = active.turn;
         summary.items = active.items.into_iter().filter(ThreadItem::is_agent_message).collect();
         summary.items_view = TurnItemsView::Summary;
-        self.emit(ServerNotification::TurnCompleted(TurnNotification {
-            thread_id: self.stored.thread.id.clone(),
-            turn: summary,
-        }));
+        self.emit_turn_completed(summary);
     }
 
     /// A model request failed: retry it if its budget allows (silently for a request, with an
@@ -324,15 +351,14 @@ impl LoadedThread {
         let _ = self.persist(HistoryRecord::ModelItems { items: active.new_history.clone() }, &full, now_ms).await;
         self.history.append(&mut active.new_history);
         self.turns.push(full);
-        let thread_id = self.stored.thread.id.clone();
         self.set_status(ThreadStatus::SystemError);
         self.emit(ServerNotification::Error(ErrorNotification {
             error,
             will_retry: false,
-            thread_id: thread_id.clone(),
+            thread_id: self.stored.thread.id.clone(),
             turn_id: active.turn.id.clone(),
         }));
-        self.emit(ServerNotification::TurnCompleted(TurnNotification { thread_id, turn: active.turn }));
+        self.emit_turn_completed(active.turn);
     }
 
     /// Handles `turn/interrupt` (PROTOCOL.md §4.16, §7.4): stops the model request, keeps what
@@ -377,6 +403,15 @@ impl LoadedThread {
         self.set_status(ThreadStatus::Idle);
         turn.items = Vec::new();
         turn.items_view = TurnItemsView::NotLoaded;
+        self.emit_turn_completed(turn);
+    }
+
+    /// `turn/completed`, however the turn ended; then the queue may run its next turn (§6.1).
+    pub(super) fn emit_turn_completed(&self, turn: Turn) {
+        // Through the channel, not now: a `turn/start` accepted while the turn ran is already in
+        // it and goes first. Queued before `turn/completed` goes out, so whatever a client sends
+        // after hearing it comes after the drain.
+        let _ = self.tx.send(ThreadCommand::DrainQueue);
         self.emit(ServerNotification::TurnCompleted(TurnNotification {
             thread_id: self.stored.thread.id.clone(),
             turn,

@@ -53,6 +53,9 @@ impl MemoryCall {
             }
             "deleteQueuedTurn" => encode(&QueueStore::delete(queue, arg(args, 0), arg(args, 1)).await?),
             "reorderQueuedTurns" => encode(&queue.reorder(arg(args, 0), arg(args, 1), arg(args, 2)).await?),
+            "updateQueuedTurn" => {
+                encode(&queue.update_queued_turn(arg(args, 0), arg(args, 1), arg(args, 2), arg(args, 3)).await?)
+            }
             "claimQueueHead" => encode(&queue.claim_head(arg(args, 0), arg(args, 1)).await?),
             "setDispatchTurnId" => encode(&queue.set_dispatch_turn_id(arg(args, 0), arg(args, 1), arg(args, 2)).await?),
             "removeDispatchedTurn" => encode(&queue.remove_dispatched(arg(args, 0), arg(args, 1)).await?),
@@ -178,6 +181,9 @@ fn bridged_store_sends_each_queue_operation_by_name_with_a_json_argument_array()
     block_on(QueueStore::append(&store, "q1".into(), THREAD.into(), params.clone(), 1)).expect("append");
     block_on(store.list_visible(THREAD.into(), 3, 4)).expect("list");
     block_on(store.reorder(THREAD.into(), vec!["q1".into()], 2)).expect("reorder");
+    let edited = json!({ "threadId": THREAD, "input": [{ "type": "text", "text": "edited" }] });
+    let updated = block_on(store.update_queued_turn(THREAD.into(), "q1".into(), edited.clone(), 2)).expect("update");
+    assert_eq!(updated.map(|row| row.turn_start_params), Some(edited.clone()));
     block_on(store.claim_head(THREAD.into(), 3)).expect("claim");
     block_on(store.set_dispatch_turn_id("q1".into(), "turn-1".into(), 4)).expect("set");
     block_on(store.remove_dispatched(THREAD.into(), "turn-1".into())).expect("remove");
@@ -191,6 +197,7 @@ fn bridged_store_sends_each_queue_operation_by_name_with_a_json_argument_array()
         ("appendQueuedTurn", json!(["q1", THREAD, params, 1])),
         ("listQueuedTurns", json!([THREAD, 3, 4])),
         ("reorderQueuedTurns", json!([THREAD, ["q1"], 2])),
+        ("updateQueuedTurn", json!([THREAD, "q1", edited, 2])),
         ("claimQueueHead", json!([THREAD, 3])),
         ("setDispatchTurnId", json!(["q1", "turn-1", 4])),
         ("removeDispatchedTurn", json!([THREAD, "turn-1"])),
