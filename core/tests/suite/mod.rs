@@ -1,3 +1,4 @@
+mod bad_input;
 mod dynamic_tools;
 mod error_rows;
 mod initialize;
