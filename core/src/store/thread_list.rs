@@ -129,19 +129,13 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+    use crate::store::conformance::{id, name_of, stored_thread};
 
+    /// A thread named "Named", listable with a preview.
     fn stored(id: &str, created_at: i64, preview: &str) -> StoredThread {
-        let thread = json!({
-            "id": id, "environments": null, "extra": null, "sessionId": id, "forkedFromId": null,
-            "attachedToThreadId": null, "parentThreadId": null, "preview": preview, "ephemeral": false,
-            "section": null, "sectionEnteredAt": null, "projectId": null, "historyMode": "paginated",
-            "modelProvider": "p", "model": "m", "reasoningEffort": null, "createdAt": created_at,
-            "updatedAt": created_at, "recencyAt": null, "status": {"type": "notLoaded"}, "path": null,
-            "cwd": "/w", "cliVersion": "0", "originator": null, "source": "vscode", "canAcceptDirectInput": null,
-            "threadSource": null, "agentNickname": null, "agentRole": null, "gitInfo": null, "name": "Named",
-            "daybreakEnabled": null, "turns": []
-        });
-        serde_json::from_value(json!({"thread": thread, "settings": {}})).expect("a stored thread")
+        let mut stored = stored_thread(id, created_at, preview);
+        stored.thread.name = Some("Named".into());
+        stored
     }
 
     #[test]
@@ -164,12 +158,12 @@ mod tests {
     fn thread_list_anchor_with_an_id_is_exclusive_and_without_one_includes_its_second() {
         let (a, b, c) = (stored("a", 5, "x"), stored("b", 5, "x"), stored("c", 6, "x"));
         let after = |thread_id: Option<&str>, ascending: bool| ThreadListQuery {
-            anchor: Some(ThreadListAnchor { sort_value: 5, thread_id: thread_id.map(str::to_owned) }),
+            anchor: Some(ThreadListAnchor { sort_value: 5, thread_id: thread_id.map(id) }),
             ascending,
             ..Default::default()
         };
         let passing = |query: &ThreadListQuery| {
-            [&a, &b, &c].into_iter().filter(|s| query.after_anchor(s)).map(|s| s.thread.id.clone()).collect::<Vec<_>>()
+            [&a, &b, &c].into_iter().filter(|s| query.after_anchor(s)).map(|s| name_of(&s.thread.id)).collect::<Vec<_>>()
         };
         assert_eq!(passing(&after(Some("a"), true)), ["b", "c"]);
         assert_eq!(passing(&after(Some("b"), false)), ["a"]);
