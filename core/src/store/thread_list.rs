@@ -163,7 +163,11 @@ mod tests {
             ..Default::default()
         };
         let passing = |query: &ThreadListQuery| {
-            [&a, &b, &c].into_iter().filter(|s| query.after_anchor(s)).map(|s| name_of(&s.thread.id)).collect::<Vec<_>>()
+            [&a, &b, &c]
+                .into_iter()
+                .filter(|s| query.after_anchor(s))
+                .map(|s| name_of(&s.thread.id))
+                .collect::<Vec<_>>()
         };
         assert_eq!(passing(&after(Some("a"), true)), ["b", "c"]);
         assert_eq!(passing(&after(Some("b"), false)), ["a"]);

@@ -2,7 +2,7 @@
 //! follow the reference rules of `store::thread_list`.
 
 use futures::executor::block_on;
-use serde_json::{Value, json};
+use serde_json::json;
 
 use super::{Stores, id, name_of, stored_thread};
 use crate::protocol::thread_list::{ThreadSortKey, ThreadSourceKind};
@@ -174,7 +174,7 @@ pub(super) fn list_sort_order(stores: &Stores) {
 
 pub(super) fn list_filters(stores: &Stores) {
     let store = stores.threads.as_ref();
-    let threads: [(&str, &str, &str, Value, &str, Option<&str>); 5] = [
+    let threads = [
         ("t1", "/a", "openai", json!("vscode"), "Fix the ÄRGER bug", None),
         ("t2", "/b", "openai", json!("cli"), "write docs", Some("Docs")),
         ("t3", "/a", "local", json!({"subAgent": "review"}), "review it", Some("Ärger review")),
