@@ -1,7 +1,7 @@
 // What both entries share to build an engine: options to JSON, a store adapter to the one-call shape.
 
 import type { EngineOptions } from './generated/EngineOptions.js';
-import type { BindingEngine, ModelTransportAdapter, StoreCallAdapter } from './runtime/binding.js';
+import type { BindingEngine, ModelTransportAdapter, NativeStore, StoreCallAdapter } from './runtime/binding.js';
 import { toStoreCall, type ThreadStoreAdapter } from './stores/thread-store.js';
 
 /** What `createEngine` takes; everything is optional. */
@@ -10,15 +10,18 @@ export interface CreateEngineOptions {
   options?: Partial<EngineOptions>;
   /** Model HTTP (`createFetchTransport`); `null` or absent selects the built-in scripted model. */
   transport?: ModelTransportAdapter | null;
-  /** Thread storage; absent keeps threads in memory. */
-  threadStore?: ThreadStoreAdapter | StoreCallAdapter | null;
+  /**
+   * Thread storage; absent keeps threads in memory. In Node a `NativeStore` (`openSqliteStore`)
+   * holds both threads and queued turns natively.
+   */
+  threadStore?: ThreadStoreAdapter | StoreCallAdapter | NativeStore | null;
 }
 
 /** The runtime loader both entries wrap (napi in Node, wasm in a browser). */
 export type CreateBindingEngine = (
   optionsJson: string,
   transport: ModelTransportAdapter | null,
-  threadStore: StoreCallAdapter | null,
+  store: StoreCallAdapter | NativeStore | null,
 ) => BindingEngine;
 
 /** Builds an engine through `create` from friendly options. */
