@@ -29,8 +29,9 @@ if ! diff -r "$fresh" ts/src/generated; then
 fi
 echo "ts/src/generated matches a fresh export"
 
-step "type-check tests"
+step "type-check tests and benchmarks"
 npx tsc -p tests/tsconfig.json
+npx tsc -p bench/tsconfig.json
 
 step "Node tests (napi addon, stdio CLI, schema, transcript)"
 node --import tsx --test tests/node/*.test.ts
