@@ -15,8 +15,8 @@ cargo clippy --workspace --all-targets -- -D warnings
 step "cargo clippy (wasm32)"
 cargo clippy -p spindle-core -p spindle-wasm --target wasm32-unknown-unknown --all-targets -- -D warnings
 
-step "core tests (cargo test)"
-cargo test -p spindle-core --lib --tests
+step "core and SQLite store tests (cargo test)"
+cargo test -p spindle-core -p spindle-sqlite --lib --tests
 
 step "generated TypeScript is fresh"
 fresh=$(mktemp -d)
@@ -29,8 +29,9 @@ if ! diff -r "$fresh" ts/src/generated; then
 fi
 echo "ts/src/generated matches a fresh export"
 
-step "type-check tests"
+step "type-check tests and benchmarks"
 npx tsc -p tests/tsconfig.json
+npx tsc -p bench/tsconfig.json
 
 step "Node tests (napi addon, stdio CLI, SDK, schema, transcript)"
 node --import tsx --test tests/node/*.test.ts

@@ -2,13 +2,16 @@
 
 mod adapters;
 mod host;
+mod native_store;
 
 use std::sync::Arc;
 
-use napi::bindgen_prelude::{Function, Object};
+use napi::bindgen_prelude::{Either, Function, Object};
 use napi_derive::napi;
 use spindle_core::store::bridge::BridgedStore;
 use spindle_core::{EngineHost, EngineOptions};
+
+use native_store::NativeStore;
 
 /// An in-process engine: many connections, one set of host services.
 #[napi]
@@ -18,30 +21,37 @@ pub struct Engine {
 
 #[napi]
 impl Engine {
-    /// Builds an engine from JSON `EngineOptions`; a `null` transport selects the scripted model.
-    /// The store adapter keeps both threads and queued turns; `null` selects memory.
+    /// Builds an engine from JSON `EngineOptions`; a `null` transport selects the scripted model
+    /// and a `null` store selects memory. A `NativeStore` serves as thread store and queue store.
     #[napi(constructor)]
     pub fn new(
         options_json: String,
         #[napi(ts_arg_type = "ModelTransportAdapter | null")] transport: Option<Object<'_>>,
-        #[napi(ts_arg_type = "StoreCallAdapter | null")] thread_store: Option<Object<'_>>,
+        #[napi(ts_arg_type = "NativeStore | StoreCallAdapter | null")] store: Option<Either<&NativeStore, Object<'_>>>,
     ) -> napi::Result<Self> {
         let options = EngineOptions::from_json(&options_json).map_err(to_napi_error)?;
         let transport = match transport {
             Some(object) => Some(Arc::new(adapters::JsModelTransport::new(&object)?) as _),
             None => None,
         };
-        // One JS adapter answers both the thread and the queue operations.
-        let store = match thread_store {
-            Some(object) => Some(Arc::new(BridgedStore::new(Arc::new(adapters::JsStoreCall::new(&object)?)))),
-            None => None,
+        let (thread_store, queue_store) = match store {
+            Some(Either::A(native)) => {
+                let (threads, queue) = native.stores();
+                (Some(threads), Some(queue))
+            }
+            Some(Either::B(object)) => {
+                // One JS adapter answers both the thread and the queue operations.
+                let store = Arc::new(BridgedStore::new(Arc::new(adapters::JsStoreCall::new(&object)?)));
+                (Some(store.clone() as _), Some(store as _))
+            }
+            None => (None, None),
         };
         let host = EngineHost {
             spawn: Arc::new(host::TokioSpawn),
             clock: Arc::new(host::SystemClock),
             transport,
-            thread_store: store.clone().map(|store| store as _),
-            queue_store: store.map(|store| store as _),
+            thread_store,
+            queue_store,
         };
         Ok(Engine { inner: spindle_core::Engine::new(options, host) })
     }

@@ -9,7 +9,13 @@ import { join, relative } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
-import { ConfigError, DEFAULT_OPENAI_BASE_URL, resolveCodexHome, resolveModelConfig } from '../../ts/src/cli/config.js';
+import {
+  ConfigError,
+  DEFAULT_OPENAI_BASE_URL,
+  resolveCodexHome,
+  resolveModelConfig,
+  resolveStoreChoice,
+} from '../../ts/src/cli/config.js';
 import { RequestError, SpindleClient, type Transport } from '../../ts/src/client/index.js';
 import { spawnTransport, type ChildProcessTransport } from '../../ts/src/transports/child-process.js';
 import { createFetchTransport } from '../../ts/src/transports/fetch.js';
@@ -50,10 +56,10 @@ interface Cli {
   client: SpindleClient;
 }
 
-function startCli(options: { cwd: string; codexHome: string; env?: Record<string, string> }): Cli {
+function startCli(options: { cwd: string; codexHome: string; env?: Record<string, string>; args?: string[] }): Cli {
   assert.ok(existsSync(cliPath), `build the package first: npx tsc -p ts/tsconfig.json (missing ${cliPath})`);
   const stderr: string[] = [];
-  const transport = spawnTransport(process.execPath, [cliPath, 'app-server'], {
+  const transport = spawnTransport(process.execPath, [cliPath, 'app-server', ...(options.args ?? [])], {
     cwd: options.cwd,
     env: cleanEnv({ CODEX_HOME: options.codexHome, ...options.env }),
     stderr: (line) => stderr.push(line),
@@ -181,6 +187,71 @@ describe('spindle app-server', () => {
     }
   });
 
+  test('keeps threads in $CODEX_HOME/spindle, so a restarted server lists and reads them', { timeout: 30_000 }, async () => {
+    const codexHome = tempDir('home');
+    const cwd = tempDir('cwd');
+    const first = startCli({ cwd, codexHome });
+    let threadId: string;
+    try {
+      await first.client.initialize({ name: 'store', title: null, version: '1' });
+      const { thread } = await first.client.threadStart({});
+      threadId = thread.id;
+      const turn = await first.client.runTurn(thread.id, 'Remember me.');
+      assert.equal(turn.status, 'completed', JSON.stringify(turn.error));
+      await first.client.request('thread/name/set', { threadId, name: 'Kept across restarts' });
+      first.transport.close();
+      assert.equal(await first.transport.exited, 0, first.stderr.join('\n'));
+    } finally {
+      first.transport.child.kill();
+    }
+    assert.ok(existsSync(join(codexHome, 'spindle', 'spindle.sqlite')), 'the store file is in $CODEX_HOME/spindle');
+
+    const second = startCli({ cwd, codexHome });
+    try {
+      await second.client.initialize({ name: 'store', title: null, version: '1' });
+      const listed = await second.client.request('thread/list', {});
+      assert.deepEqual(
+        listed.data.map((thread) => [thread.id, thread.name, thread.preview]),
+        [[threadId, 'Kept across restarts', 'Remember me.']],
+      );
+      const read = await second.client.request('thread/read', { threadId, includeTurns: true });
+      assert.equal(read.thread.turns.length, 1);
+      assert.equal(read.thread.turns[0]?.status, 'completed');
+      second.transport.close();
+      assert.equal(await second.transport.exited, 0, second.stderr.join('\n'));
+      validatedMessages(second);
+    } finally {
+      second.transport.child.kill();
+    }
+  });
+
+  test('--store picks another directory, and --store memory keeps nothing on disk', { timeout: 30_000 }, async () => {
+    const codexHome = tempDir('home');
+    const elsewhere = join(tempDir('store'), 'threads');
+    for (const args of [['--store', elsewhere], ['--store', 'memory']]) {
+      const cli = startCli({ cwd: tempDir('cwd'), codexHome, args });
+      try {
+        await cli.client.initialize({ name: 'store', title: null, version: '1' });
+        await cli.client.threadStart({});
+        cli.transport.close();
+        assert.equal(await cli.transport.exited, 0, cli.stderr.join('\n'));
+      } finally {
+        cli.transport.child.kill();
+      }
+    }
+    assert.ok(existsSync(join(elsewhere, 'spindle.sqlite')), 'the store file is in the --store directory');
+    assert.ok(!existsSync(join(codexHome, 'spindle')), 'nothing was written under $CODEX_HOME');
+  });
+
+  test('refuses a store directory it cannot create, on stderr, with exit code 1', { timeout: 15_000 }, async () => {
+    const blocker = join(tempDir('store'), 'a-file');
+    writeFileSync(blocker, '');
+    const cli = startCli({ cwd: tempDir('cwd'), codexHome: tempDir('home'), args: ['--store', join(blocker, 'store')] });
+    assert.equal(await cli.transport.exited, 1);
+    assert.deepEqual(cli.lines, []);
+    assert.match(cli.stderr.join('\n'), /spindle app-server: cannot open the store in .*a-file/);
+  });
+
   test('refuses a provider whose wire_api is not responses, on stderr, with exit code 1', { timeout: 15_000 }, async () => {
     const codexHome = tempDir('home');
     writeConfig(codexHome, 'http://127.0.0.1:9/v1', '');
@@ -276,6 +347,21 @@ describe('config resolution', () => {
     ];
     for (const [text, env, pattern] of cases) {
       assert.throws(() => resolveModelConfig(text, env), (error: unknown) => error instanceof ConfigError && pattern.test(error.message));
+    }
+  });
+
+  test('app-server keeps threads in SQLite under $CODEX_HOME/spindle unless --store says otherwise', () => {
+    const home = join('/srv', 'codex');
+    assert.deepEqual(resolveStoreChoice([], home), { store: { type: 'sqlite', dir: join(home, 'spindle') }, ignored: [] });
+    assert.deepEqual(resolveStoreChoice(['--store', '/data/s'], home).store, { type: 'sqlite', dir: '/data/s' });
+    assert.deepEqual(resolveStoreChoice(['--store=/data/t', 'extra'], home), {
+      store: { type: 'sqlite', dir: '/data/t' },
+      ignored: ['extra'],
+    });
+    assert.deepEqual(resolveStoreChoice(['--store', 'memory'], home).store, { type: 'memory' });
+    assert.deepEqual(resolveStoreChoice(['--store', './memory'], home).store, { type: 'sqlite', dir: './memory' });
+    for (const args of [['--store'], ['--store='], ['--store', '']]) {
+      assert.throws(() => resolveStoreChoice(args, home), ConfigError, JSON.stringify(args));
     }
   });
 

@@ -1,11 +1,16 @@
-// Storage in Node: the store conformance kit against every store Node can open, each case on a fresh
+// Storage in Node: the store conformance kit against every store Node can open (JS-object, native
+// memory and SQLite through napi), each case on a fresh
 // store (adding a store is one entry in `stores`); the kit against stores broken on purpose, to show
 // its cases catch what they name; and the TS plumbing between a store and an engine.
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
 import type { QueuedTurnRow } from '../../ts/src/generated/QueuedTurnRow.ts';
 import { createEngineWith, type CreateBindingEngine } from '../../ts/src/engine.ts';
 import type { BindingEngine, StoreCallAdapter } from '../../ts/src/runtime/binding.ts';
+import { createNativeMemoryStore, openSqliteStore } from '../../ts/src/runtime/node.ts';
 import {
   createMemoryStore,
   indexedDbAvailable,
@@ -18,8 +23,15 @@ import {
 import { storeConformance } from '../support/store-conformance/index.ts';
 import { storedThread, threadId } from '../support/store-conformance/ops.ts';
 
+// Each SQLite case gets a fresh directory, removed when the run ends.
+const sqliteDirs = mkdtempSync(join(tmpdir(), 'spindle-kit-'));
+after(() => rmSync(sqliteDirs, { recursive: true, force: true }));
+let sqliteCount = 0;
+
 const stores: Record<string, () => StoreCallAdapter | Promise<StoreCallAdapter>> = {
   'JS-object memory store': () => toStoreCall(createMemoryStore()),
+  'native memory store (napi)': () => createNativeMemoryStore(),
+  'SQLite store (napi)': () => openSqliteStore(join(sqliteDirs, String(++sqliteCount))),
 };
 
 for (const [storeName, open] of Object.entries(stores)) {

@@ -104,10 +104,6 @@ const cli: Target = {
       };
     };
   },
-  missing: (scenario) =>
-    scenario.name === '08_fork_resume'
-      ? 'a durable thread store for spindle app-server: a restarted server has lost every thread'
-      : undefined,
 };
 
 interface Outcome {

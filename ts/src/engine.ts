@@ -1,7 +1,7 @@
 // What both entries share to build an engine: options to JSON, a store adapter to the one-call shape.
 
 import type { EngineOptions } from './generated/EngineOptions.js';
-import type { BindingEngine, ModelTransportAdapter, StoreCallAdapter } from './runtime/binding.js';
+import type { BindingEngine, ModelTransportAdapter, NativeStore, StoreCallAdapter } from './runtime/binding.js';
 import { toStoreCall, type StoreAdapter } from './stores/store-call.js';
 
 /** What `createEngine` takes; everything is optional. */
@@ -12,16 +12,17 @@ export interface CreateEngineOptions {
   transport?: ModelTransportAdapter | null;
   /**
    * Where threads and queued turns live: one adapter serves both. `null` keeps them in the engine's
-   * memory; absent picks the runtime's default (IndexedDB in a browser that has it, else memory).
+   * memory; absent picks the runtime's default (IndexedDB in a browser that has it, else memory). In
+   * Node a `NativeStore` (`openSqliteStore`) keeps both natively.
    */
-  store?: StoreAdapter | StoreCallAdapter | null;
+  store?: StoreAdapter | StoreCallAdapter | NativeStore | null;
 }
 
 /** The runtime loader both entries wrap (napi in Node, wasm in a browser). */
 export type CreateBindingEngine = (
   optionsJson: string,
   transport: ModelTransportAdapter | null,
-  store: StoreCallAdapter | null,
+  store: StoreCallAdapter | NativeStore | null,
 ) => BindingEngine;
 
 /** Builds an engine through `create` from friendly options; `defaultStore` answers when `store` is absent. */
@@ -34,7 +35,8 @@ export function createEngineWith(
   return create(JSON.stringify(config.options ?? {}), config.transport ?? null, store && asStoreCall(store));
 }
 
-function asStoreCall(store: StoreAdapter | StoreCallAdapter): StoreCallAdapter {
+/** A `NativeStore` has `call` too and reaches the binding as it is. */
+function asStoreCall(store: StoreAdapter | StoreCallAdapter | NativeStore): StoreCallAdapter | NativeStore {
   const isCall = typeof (store as Partial<StoreCallAdapter>).call === 'function' && !('create' in store);
   return isCall ? (store as StoreCallAdapter) : toStoreCall(store);
 }

@@ -1,12 +1,14 @@
 //! Storage the host provides: the thread store and the queue store (ARCHITECTURE.md "Storage
-//! adapters"), their in-memory defaults, and the JSON bridge the bindings use for JS adapters.
+//! adapters"), their in-memory defaults, the JSON bridge the bindings use for JS adapters, the
+//! serving side of that bridge for native stores, and the conformance suite every store runs.
 
 pub mod bridge;
-#[cfg(test)]
-mod fixtures;
+#[cfg(any(test, feature = "conformance"))]
+pub mod conformance;
 pub mod memory;
 pub mod memory_queue;
 pub mod queue_store;
+pub mod serve;
 pub mod thread_list;
 pub mod thread_store;
 

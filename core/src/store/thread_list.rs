@@ -129,7 +129,14 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::store::fixtures::stored_thread as stored;
+    use crate::store::conformance::{id, name_of, stored_thread};
+
+    /// A thread named "Named", listable with a preview.
+    fn stored(id: &str, created_at: i64, preview: &str) -> StoredThread {
+        let mut stored = stored_thread(id, created_at, preview);
+        stored.thread.name = Some("Named".into());
+        stored
+    }
 
     #[test]
     fn thread_list_query_never_matches_a_thread_without_preview() {
@@ -151,12 +158,16 @@ mod tests {
     fn thread_list_anchor_with_an_id_is_exclusive_and_without_one_includes_its_second() {
         let (a, b, c) = (stored("a", 5, "x"), stored("b", 5, "x"), stored("c", 6, "x"));
         let after = |thread_id: Option<&str>, ascending: bool| ThreadListQuery {
-            anchor: Some(ThreadListAnchor { sort_value: 5, thread_id: thread_id.map(str::to_owned) }),
+            anchor: Some(ThreadListAnchor { sort_value: 5, thread_id: thread_id.map(id) }),
             ascending,
             ..Default::default()
         };
         let passing = |query: &ThreadListQuery| {
-            [&a, &b, &c].into_iter().filter(|s| query.after_anchor(s)).map(|s| s.thread.id.clone()).collect::<Vec<_>>()
+            [&a, &b, &c]
+                .into_iter()
+                .filter(|s| query.after_anchor(s))
+                .map(|s| name_of(&s.thread.id))
+                .collect::<Vec<_>>()
         };
         assert_eq!(passing(&after(Some("a"), true)), ["b", "c"]);
         assert_eq!(passing(&after(Some("b"), false)), ["a"]);

@@ -5,16 +5,21 @@
 // answered and no turn is in progress, so `printf '…' | spindle app-server` prints whole
 // conversations; then it flushes stdout and exits. A server request (`item/tool/call`) after stdin
 // has ended could never be answered, so it ends the wait too.
+//
+// Threads and queued turns live in the store `--store` selects (SQLite under $CODEX_HOME/spindle by
+// default), opened before the first message is read, so a restarted server resumes its threads.
 
 import { createInterface } from 'node:readline';
 
-import { createEngine } from '../index.js';
+import { createEngine, openSqliteStore } from '../index.js';
 import { connectInProcess } from '../transports/in-process.js';
+import type { StoreChoice } from './config.js';
 import type { CliHost } from './host.js';
 
 /** Runs until stdin ends and the engine has settled; resolves with the exit code. */
-export async function runAppServer(host: CliHost): Promise<number> {
-  const engine = createEngine({ options: host.options, transport: host.transport });
+export async function runAppServer(host: CliHost, storeChoice: StoreChoice): Promise<number> {
+  const store = storeChoice.type === 'sqlite' ? await openStore(storeChoice.dir) : null;
+  const engine = createEngine({ options: host.options, transport: host.transport, store: store });
   const transport = connectInProcess(engine);
 
   let stdinEnded = false;
@@ -43,6 +48,14 @@ export async function runAppServer(host: CliHost): Promise<number> {
   await Promise.race([transport.whenIdle(), orphaned]);
   transport.close();
   return 0;
+}
+
+async function openStore(dir: string): ReturnType<typeof openSqliteStore> {
+  try {
+    return await openSqliteStore(dir);
+  } catch (error) {
+    throw new Error(`spindle app-server: cannot open the store in ${dir}: ${error instanceof Error ? error.message : String(error)}`);
+  }
 }
 
 function isServerRequest(text: string): boolean {

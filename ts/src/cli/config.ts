@@ -1,5 +1,6 @@
 // Model configuration the way codex reads it: `$CODEX_HOME/config.toml` first, then the OpenAI
-// environment variables, else the scripted model. Pure functions, so tests need no files.
+// environment variables, else the scripted model; and where `app-server` keeps threads. Pure
+// functions, so tests need no files.
 
 import { join } from 'node:path';
 
@@ -33,6 +34,34 @@ export const DEFAULT_OPENAI_BASE_URL = 'https://api.openai.com/v1';
 export function resolveCodexHome(env: Env, homeDir: string): string {
   const fromEnv = env.CODEX_HOME?.trim();
   return fromEnv ? fromEnv : join(homeDir, '.codex');
+}
+
+/** Where `spindle app-server` keeps threads and queued turns. */
+export type StoreChoice = { type: 'memory' } | { type: 'sqlite'; dir: string };
+
+/**
+ * The store `app-server`'s arguments select: `--store <dir>` (or `--store=<dir>`) a SQLite store
+ * in that directory, `--store memory` none that outlives the process, and by default SQLite in
+ * `$CODEX_HOME/spindle`. Other arguments are returned as `ignored`.
+ */
+export function resolveStoreChoice(args: string[], codexHome: string): { store: StoreChoice; ignored: string[] } {
+  let value: string | undefined;
+  const ignored: string[] = [];
+  for (let i = 0; i < args.length; i += 1) {
+    const arg = args[i] ?? '';
+    if (arg === '--store') {
+      value = args[i + 1];
+      if (value === undefined || value === '') throw new ConfigError('--store needs a directory, or "memory"');
+      i += 1;
+    } else if (arg.startsWith('--store=')) {
+      value = arg.slice('--store='.length);
+      if (value === '') throw new ConfigError('--store needs a directory, or "memory"');
+    } else {
+      ignored.push(arg);
+    }
+  }
+  if (value === 'memory') return { store: { type: 'memory' }, ignored };
+  return { store: { type: 'sqlite', dir: value ?? join(codexHome, 'spindle') }, ignored };
 }
 
 /**

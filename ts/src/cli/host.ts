@@ -13,6 +13,8 @@ import { ConfigError, resolveCodexHome, resolveModelConfig, type Env, type Model
 
 /** Everything `createEngine` needs, resolved once at startup. */
 export interface CliHost {
+  /** `$CODEX_HOME`, or `~/.codex`. */
+  codexHome: string;
   config: ModelConfig;
   options: Partial<EngineOptions>;
   transport: ModelTransportAdapter | null;
@@ -36,7 +38,7 @@ export function loadHost(env: Env, { readConfig }: { readConfig: boolean }): Cli
   const catalog = env.SPINDLE_MODEL_CATALOG?.trim();
   if (catalog) options.models = readModelCatalog(catalog);
   const transport = config.baseUrl === null ? null : createFetchTransport({ baseUrl: config.baseUrl, apiKey: config.apiKey });
-  return { config, options, transport };
+  return { codexHome, config, options, transport };
 }
 
 /**

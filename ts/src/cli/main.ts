@@ -4,19 +4,22 @@
 import { readFileSync } from 'node:fs';
 
 import { runAppServer } from './app-server.js';
-import { ConfigError } from './config.js';
+import { ConfigError, resolveStoreChoice } from './config.js';
 import { runDemo, DEMO_PROMPTS } from './demo.js';
 import { loadHost } from './host.js';
 
 const usage = `Usage: spindle <command>
 
 Commands:
-  app-server        serve the Codex app-server v2 protocol on stdin/stdout
+  app-server [--store <dir>|memory]
+                    serve the Codex app-server v2 protocol on stdin/stdout
                     (newline-delimited JSON-RPC); the model comes from
                     $CODEX_HOME/config.toml, else OPENAI_API_KEY, else the
                     scripted model; SPINDLE_MODEL_CATALOG names a JSON
                     file with the model/list catalog (Model[] or a
-                    saved model/list result)
+                    saved model/list result); threads are kept in a
+                    SQLite store in $CODEX_HOME/spindle, or in <dir>, or
+                    only in memory
   demo [prompt...]  a short conversation with an in-process engine, offline
                     unless OPENAI_API_KEY is set
 
@@ -34,9 +37,12 @@ function packageVersion(): string {
 async function main(args: string[]): Promise<number> {
   const [command, ...rest] = args;
   switch (command) {
-    case 'app-server':
-      if (rest.length > 0) process.stderr.write(`spindle app-server: ignoring arguments: ${rest.join(' ')}\n`);
-      return runAppServer(loadHost(process.env, { readConfig: true }));
+    case 'app-server': {
+      const host = loadHost(process.env, { readConfig: true });
+      const { store, ignored } = resolveStoreChoice(rest, host.codexHome);
+      if (ignored.length > 0) process.stderr.write(`spindle app-server: ignoring arguments: ${ignored.join(' ')}\n`);
+      return runAppServer(host, store);
+    }
     case 'demo':
       return runDemo(loadHost(process.env, { readConfig: false }), rest.length > 0 ? rest : DEMO_PROMPTS, packageVersion());
     case '-v':

@@ -16,6 +16,16 @@ export interface StoreCallAdapter {
   call(op: string, argsJson: string): Promise<string>;
 }
 
+/**
+ * A store that lives inside the Node addon (memory, or SQLite in a directory): the engine uses it
+ * directly as its thread store and queue store, with no JS in between, and `call` answers the same
+ * store call protocol, so JS can drive it too. Only the napi binding has them.
+ */
+export interface NativeStore extends StoreCallAdapter {
+  /** SQLite's integrity check: `ok` when the file is sound (always `ok` in memory). */
+  integrityCheck(): Promise<string>;
+}
+
 /** A connection to an in-process engine. */
 export interface BindingConnection {
   /** Hands one JSON-RPC message to the engine; throws only when the connection is closed. */
@@ -35,7 +45,7 @@ export interface BindingEngine {
   unloadThread(threadId: string): Promise<boolean>;
 }
 
-/** What both bindings' `Engine` constructors take. */
+/** What both bindings' `Engine` constructors take; a `NativeStore` only reaches the napi one. */
 export interface BindingEngineConstructor {
-  new (optionsJson: string, transport: ModelTransportAdapter | null, store: StoreCallAdapter | null): BindingEngine;
+  new (optionsJson: string, transport: ModelTransportAdapter | null, store: StoreCallAdapter | NativeStore | null): BindingEngine;
 }

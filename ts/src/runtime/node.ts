@@ -4,6 +4,7 @@ import type {
   BindingEngine,
   BindingEngineConstructor,
   ModelTransportAdapter,
+  NativeStore,
   StoreCallAdapter,
 } from './binding.js';
 
@@ -11,23 +12,47 @@ import type {
 // repository root, so one relative path finds the addon's generated loader from either.
 const addonPath = '../../../node-binding/index.js';
 
-let addonEngine: BindingEngineConstructor | undefined;
+/** The addon's `NativeStore` class, as this module uses it. */
+interface NativeStoreClass {
+  memory(): NativeStore;
+  openSqlite(dir: string): Promise<NativeStore>;
+  [Symbol.hasInstance](value: unknown): boolean;
+}
+
+interface Addon {
+  Engine: BindingEngineConstructor;
+  NativeStore: NativeStoreClass;
+}
+
+let addon: Addon | undefined;
 
 // Loaded on first use, so importing the package works without a built addon (child-process transport, --help).
-function loadEngine(): BindingEngineConstructor {
-  if (addonEngine) return addonEngine;
+function loadAddon(): Addon {
+  if (addon) return addon;
   const require = createRequire(import.meta.url);
-  let addon: { Engine: BindingEngineConstructor };
   try {
-    addon = require(addonPath) as { Engine: BindingEngineConstructor };
+    addon = require(addonPath) as Addon;
   } catch (error) {
     throw new Error(
       'spindle: cannot load the Node addon; build it with `npx napi build --platform --release` in node-binding/',
       { cause: error },
     );
   }
-  addonEngine = addon.Engine;
-  return addonEngine;
+  return addon;
+}
+
+/**
+ * Opens the durable SQLite store in `dir` (the file `<dir>/spindle.sqlite`; the directory and the
+ * file are created owner-only when missing). Pass it to `createEngine` as its store; engines in
+ * several processes may share one directory.
+ */
+export function openSqliteStore(dir: string): Promise<NativeStore> {
+  return loadAddon().NativeStore.openSqlite(dir);
+}
+
+/** A native in-memory store: what an engine uses by default, here reachable from JS as well. */
+export function createNativeMemoryStore(): NativeStore {
+  return loadAddon().NativeStore.memory();
 }
 
 // napi awaits what an adapter returns: a plain value makes it reject with `ObjectExpected`, so an
@@ -50,16 +75,20 @@ function promisedStore(store: StoreCallAdapter): StoreCallAdapter {
   return { call: async (op, argsJson) => store.call(op, argsJson) };
 }
 
-/** Builds an in-process engine on the napi addon. `null` adapters select the scripted model and memory storage. */
+/**
+ * Builds an in-process engine on the napi addon. `null` adapters select the scripted model and
+ * memory storage; a `NativeStore` is handed over as is, so the engine calls it without JS.
+ */
 export function createBindingEngine(
   optionsJson: string,
   transport: ModelTransportAdapter | null,
-  store: StoreCallAdapter | null,
+  store: StoreCallAdapter | NativeStore | null,
 ): BindingEngine {
-  const Engine = loadEngine();
+  const { Engine, NativeStore } = loadAddon();
+  const native = store instanceof NativeStore;
   return new Engine(
     optionsJson,
     transport ? promisedTransport(transport) : null,
-    store ? promisedStore(store) : null,
+    store && !native ? promisedStore(store) : store,
   );
 }

@@ -4,17 +4,17 @@ use std::sync::Mutex;
 
 use futures::executor::block_on;
 use pretty_assertions::assert_eq;
-use serde::de::DeserializeOwned;
 
 use super::*;
 use crate::host::HostError;
 use crate::protocol::thread_list::ThreadSortKey;
 use crate::store::QueuedTurnState;
-use crate::store::fixtures::stored_thread;
+use crate::store::conformance::stored_thread;
 use crate::store::memory::MemoryThreadStore;
 use crate::store::memory_queue::MemoryQueueStore;
+use crate::store::serve::answer_store_call;
 
-/// A host callback that decodes each operation's JSON, answers from the memory stores and records the call.
+/// A host callback that records each call and answers it from the memory stores, as a JS adapter would.
 #[derive(Default)]
 struct MemoryCall {
     threads: MemoryThreadStore,
@@ -22,52 +22,7 @@ struct MemoryCall {
     calls: Mutex<Vec<(String, Value)>>,
 }
 
-fn encode<T: Serialize>(answer: &T) -> Value {
-    serde_json::to_value(answer).expect("an encodable answer")
-}
-
-fn arg<T: DeserializeOwned>(args: &Value, index: usize) -> T {
-    serde_json::from_value(args.get(index).cloned().unwrap_or(Value::Null)).expect("an argument of the right shape")
-}
-
 impl MemoryCall {
-    async fn answer(&self, op: &str, args: &Value) -> Result<Value, StoreError> {
-        let (threads, queue) = (&self.threads, &self.queue);
-        Ok(match op {
-            "create" => encode(&ThreadStore::create(threads, arg(args, 0)).await?),
-            "append" => encode(&ThreadStore::append(threads, arg(args, 0), arg(args, 1)).await?),
-            "load" => encode(&threads.load(arg(args, 0), arg(args, 1)).await?),
-            "update" => encode(&threads.update(arg(args, 0)).await?),
-            "list" => encode(&threads.list(arg(args, 0)).await?),
-            "delete" => {
-                // One adapter serves both stores, so deleting a thread takes its queued turns along.
-                queue.delete_thread(arg(args, 0)).await?;
-                encode(&ThreadStore::delete(threads, arg(args, 0)).await?)
-            }
-            "appendQueuedTurn" => {
-                encode(&QueueStore::append(queue, arg(args, 0), arg(args, 1), arg(args, 2), arg(args, 3)).await?)
-            }
-            "listQueuedTurns" => {
-                let (rows, more) = queue.list_visible(arg(args, 0), arg(args, 1), arg(args, 2)).await?;
-                encode(&QueuedTurnPage { rows, more })
-            }
-            "deleteQueuedTurn" => encode(&QueueStore::delete(queue, arg(args, 0), arg(args, 1)).await?),
-            "reorderQueuedTurns" => encode(&queue.reorder(arg(args, 0), arg(args, 1), arg(args, 2)).await?),
-            "updateQueuedTurn" => {
-                encode(&queue.update_queued_turn(arg(args, 0), arg(args, 1), arg(args, 2), arg(args, 3)).await?)
-            }
-            "claimQueueHead" => encode(&queue.claim_head(arg(args, 0), arg(args, 1)).await?),
-            "setDispatchTurnId" => encode(&queue.set_dispatch_turn_id(arg(args, 0), arg(args, 1), arg(args, 2)).await?),
-            "removeDispatchedTurn" => encode(&queue.remove_dispatched(arg(args, 0), arg(args, 1)).await?),
-            "markQueuedTurnFailed" => encode(&queue.mark_failed(arg(args, 0), arg(args, 1), arg(args, 2)).await?),
-            "recoverDispatchingTurns" => {
-                encode(&queue.recover_dispatching(arg(args, 0), arg(args, 1), arg(args, 2)).await?)
-            }
-            "deleteThreadQueue" => encode(&queue.delete_thread(arg(args, 0)).await?),
-            other => return Err(StoreError::Adapter(format!("unknown store operation: {other}"))),
-        })
-    }
-
     fn ops(&self) -> Vec<String> {
         self.calls.lock().expect("calls").iter().map(|(op, _)| op.clone()).collect()
     }
@@ -79,8 +34,8 @@ impl JsonStoreCall for MemoryCall {
             let args: Value = serde_json::from_str(&args).expect("arguments are JSON");
             assert!(args.is_array(), "{op}: arguments must be a JSON array, got {args}");
             self.calls.lock().expect("calls").push((op.to_owned(), args.clone()));
-            let answer = self.answer(op, &args).await.map_err(|error| HostError(error.to_string()))?;
-            Ok(answer.to_string())
+            let answer = answer_store_call(&self.threads, &self.queue, op, &args.to_string()).await;
+            answer.map_err(|error| HostError(error.to_string()))
         })
     }
 }
@@ -90,7 +45,8 @@ fn bridged() -> (Arc<MemoryCall>, BridgedStore) {
     (call.clone(), BridgedStore::new(call))
 }
 
-const THREAD: &str = "019a0000-0000-7000-8000-000000000001";
+/// `conformance::id("t1")`, the id of `stored_thread("t1", …)`.
+const THREAD: &str = "00000000-0000-7000-8000-000000007431";
 
 fn failure(message: &str) -> TurnError {
     TurnError { message: message.to_owned(), codex_error_info: None, additional_details: None, misalignment: None }
@@ -103,7 +59,7 @@ fn model_items(text: &str) -> HistoryRecord {
 #[test]
 fn bridged_thread_store_round_trips_every_operation() {
     let (call, store) = bridged();
-    let stored = stored_thread(THREAD, 10, "hello");
+    let stored = stored_thread("t1", 10, "hello");
     block_on(ThreadStore::create(&store, stored.clone())).expect("create");
     let duplicate = block_on(ThreadStore::create(&store, stored.clone()));
     assert_eq!(duplicate, Err(StoreError::Adapter(format!("thread {THREAD} already exists"))));
@@ -214,7 +170,7 @@ fn bridged_store_sends_each_queue_operation_by_name_with_a_json_argument_array()
 #[test]
 fn bridged_thread_delete_takes_the_queued_turns_along() {
     let (_, store) = bridged();
-    block_on(ThreadStore::create(&store, stored_thread(THREAD, 1, "hi"))).expect("create");
+    block_on(ThreadStore::create(&store, stored_thread("t1", 1, "hi"))).expect("create");
     block_on(QueueStore::append(&store, "q1".into(), THREAD.into(), json!({}), 1)).expect("append");
     assert!(block_on(ThreadStore::delete(&store, THREAD.into())).expect("delete"));
     assert_eq!(block_on(store.claim_head(THREAD.into(), 2)).expect("claim"), ClaimOutcome::Empty);
