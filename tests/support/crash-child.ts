@@ -31,13 +31,11 @@ const client = new SpindleClient(connectInProcess(engine));
 await client.initialize({ name: 'crash-child', title: null, version: '1' });
 ack({ kind: 'ready' });
 
-const threads: string[] = [];
 
 /** Starts threads and runs turns on them, renaming each thread after every turn. */
 async function conversations(worker: number): Promise<never> {
   for (let round = 1; ; round += 1) {
     const { thread } = await client.threadStart({});
-    threads.push(thread.id);
     ack({ kind: 'thread', threadId: thread.id });
     for (let sequence = 1; sequence <= 3; sequence += 1) {
       const turn = await client.runTurn(thread.id, `${runTag} worker ${worker} round ${round} turn ${sequence}`);
@@ -49,10 +47,14 @@ async function conversations(worker: number): Promise<never> {
   }
 }
 
-/** Appends queued turns straight to the store (the queue methods are not wired to the engine yet). */
+/**
+ * Appends queued turns straight to the store, for threads the engine never loads: on a loaded thread
+ * the engine's own queue would dispatch them (tests/node/crash.test.ts checks the store, not dispatch).
+ */
 async function queueAppends(): Promise<never> {
-  for (;;) {
-    const threadId = threads.at(-1) ?? randomUUID();
+  const queueThreads = [randomUUID(), randomUUID()];
+  for (let n = 0; ; n += 1) {
+    const threadId = queueThreads[n % queueThreads.length]!;
     const queuedTurnId = randomUUID();
     const params = { threadId, input: [{ type: 'text', text: `${runTag} queued`, text_elements: [] }] };
     await store.call('appendQueuedTurn', JSON.stringify([queuedTurnId, threadId, params, Date.now()]));

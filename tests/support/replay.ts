@@ -31,7 +31,11 @@ export type OpenConnection = (receive: (text: string) => void) => Promise<Replay
 export interface ReplayOptions {
   /** How long a step waits for a response or `turn/completed` the capture saw (default 10 s). */
   timeoutMs?: number;
-  /** How long a step waits for any other message once nothing has arrived for that long (default 500 ms). */
+  /**
+   * How long a step waits for any other message once nothing has arrived for that long (default 3 s:
+   * only a step still missing a message waits it out, and a loaded machine can take over 500 ms to
+   * make the model request whose stream brings the next item).
+   */
   quietMs?: number;
   /** The last wait, so that anything we send after the capture's last message shows up (default 100 ms). */
   settleMs?: number;
@@ -61,7 +65,7 @@ const placeholderPattern = /<(uuid|UUID):(\d+)>/g;
 
 /** Replays `transcript` through `open` and returns what we sent back. Throws only when a connection cannot open. */
 export async function replay(transcript: Transcript, open: OpenConnection, options: ReplayOptions = {}): Promise<Replay> {
-  const { timeoutMs = 10_000, quietMs = 500, settleMs = 100 } = options;
+  const { timeoutMs = 10_000, quietMs = 3_000, settleMs = 100 } = options;
   const ours: Annotated[] = [];
   const notJson: string[] = [];
   const learned: Learned = { uuids: new Map(), strings: new Map() };
