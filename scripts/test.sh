@@ -29,13 +29,14 @@ if ! diff -r "$fresh" ts/src/generated; then
 fi
 echo "ts/src/generated matches a fresh export"
 
-step "type-check tests"
+step "type-check tests and examples"
 npx tsc -p tests/tsconfig.json
+npx tsc -p examples/tsconfig.json
 
-step "Node tests (napi addon, stdio CLI, SDK, schema, transcript)"
+step "Node tests (napi addon, stdio CLI, SDK, schema, transcript, README, example)"
 node --import tsx --test tests/node/*.test.ts
 
-step "Chromium tests (wasm engine, SDK)"
+step "Chromium tests (wasm engine, SDK, README page)"
 node --import tsx --test tests/browser/*.test.ts
 
 echo "all checks passed in $((SECONDS - started)) s"
