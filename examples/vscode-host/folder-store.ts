@@ -1,7 +1,6 @@
 // Storage in a folder for the example: the package's JS memory store, with every change appended
-// to `store.jsonl` and replayed when the folder is opened again.
-//
-// TODO(issue 7): swap for the addon's SQLite store once it is merged: `await NativeStore.openSqlite(dir)`.
+// to `store.jsonl` and replayed when the folder is opened again. A stand-in until the addon's
+// SQLite store is merged (see the TODO in main.ts).
 
 import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -55,6 +55,8 @@ function model(): { label: string; config: Omit<CreateEngineOptions, 'store'> } 
 
 /** The extension host: one engine on the folder's store, and a message channel per webview it opens. */
 function startHost(dir: string): { openWebview(name: string): Promise<Spindle> } {
+  // TODO(issue 7): once the addon's SQLite store is merged, use it here (`await openSqliteStore(dir)`,
+  // i.e. `NativeStore.openSqlite(dir)`) and delete folder-store.ts.
   const engine = createEngine({ ...model().config, store: openFolderStore(dir) });
   return {
     async openWebview(name) {
