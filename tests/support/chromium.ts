@@ -111,6 +111,29 @@ export async function startBrowser(scripts: Record<string, string> = {}): Promis
   });
   origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
+  const chromium = await launchChromium();
+  return {
+    origin,
+    openPage: (path) => chromium.openPage(`${origin}${path}`),
+    async close() {
+      await chromium.close();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+    },
+  };
+}
+
+/** Headless Chromium with a fresh profile. */
+export interface LaunchedChromium {
+  /** A fresh page at `url`; errors the page throws or logs are collected in `pageErrors`. */
+  openPage(url: string): Promise<{ page: Page; pageErrors: string[] }>;
+  close(): Promise<void>;
+}
+
+/** Launches Chromium (CHROMIUM_PATH, else Debian's) headless on a temporary profile. */
+export async function launchChromium(): Promise<LaunchedChromium> {
   const userDataDir = await mkdtemp(join(tmpdir(), 'spindle-chromium-'));
   const context = await playwright.launchPersistentContext(userDataDir, {
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
@@ -127,10 +150,8 @@ export async function startBrowser(scripts: Record<string, string> = {}): Promis
       '--disable-sync',
     ],
   });
-
   return {
-    origin,
-    async openPage(path) {
+    async openPage(url) {
       const page = await context.newPage();
       page.setDefaultTimeout(15_000);
       const pageErrors: string[] = [];
@@ -138,15 +159,11 @@ export async function startBrowser(scripts: Record<string, string> = {}): Promis
       page.on('console', (message) => {
         if (message.type() === 'error') pageErrors.push(`${message.text()} (${message.location().url})`);
       });
-      await page.goto(`${origin}${path}`);
+      await page.goto(url);
       return { page, pageErrors };
     },
     async close() {
       await context.close();
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
       await rm(userDataDir, { recursive: true, force: true });
     },
   };

@@ -1,4 +1,8 @@
-// The browser entry: the shared surface over the wasm module. No Node imports here, even indirectly.
+/**
+ * The browser entry (`import … from 'spindle/browser'`, or the `browser` condition of `'spindle'`):
+ * the shared surface over the wasm module. No Node imports here, even indirectly.
+ * @module spindle/browser
+ */
 
 import { createEngineWith, type CreateEngineOptions } from './engine.js';
 import type { BindingEngine } from './runtime/binding.js';

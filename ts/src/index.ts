@@ -1,4 +1,8 @@
-// The Node entry: the shared surface over the napi addon, plus the child-process transport.
+/**
+ * The Node entry (`import … from 'spindle'`): the shared surface over the napi addon, plus the
+ * child-process transport.
+ * @module spindle
+ */
 
 import { createEngineWith, type CreateEngineOptions } from './engine.js';
 import type { BindingEngine } from './runtime/binding.js';

@@ -20,7 +20,11 @@ export class RequestError extends Error implements JsonRpcError {
   readonly code: number;
   readonly data?: JsonRpcError['data'];
 
-  constructor(error: JsonRpcError, readonly method?: string) {
+  constructor(
+    error: JsonRpcError,
+    /** The method of the request that failed. */
+    readonly method?: string,
+  ) {
     super(error.message);
     this.name = 'RequestError';
     this.code = error.code;

@@ -70,7 +70,10 @@ export type Notification = ServerNotification & { emittedAtMs?: number };
 
 /** A request the server sends to the client, such as `item/tool/call`. */
 export interface ServerRequest {
+  /** The id the answer must echo. */
   id: RequestId;
+  /** E.g. `item/tool/call`. */
   method: string;
+  /** The request's params, as sent. */
   params: unknown;
 }

@@ -50,6 +50,7 @@ const turnEventMethods: ReadonlySet<string> = new Set<TurnEventMethod>([
 export interface TurnResult {
   /** The turn id. */
   id: string;
+  /** The thread the turn ran on. */
   threadId: string;
   /** `completed`, `interrupted` or `failed`. */
   status: TurnStatus;
@@ -57,7 +58,9 @@ export interface TurnResult {
   error: TurnError | null;
   /** Unix seconds, as `turn/completed` reports them. */
   startedAt: number | null;
+  /** Unix seconds. */
   completedAt: number | null;
+  /** How long the turn ran, as the server measured it. */
   durationMs: number | null;
   /** The text of the last completed agent message (a `final_answer` one when there is one), or `null`. */
   finalResponse: string | null;
@@ -74,7 +77,9 @@ export interface TurnResult {
 export class IncompleteTurnError extends Error {
   constructor(
     message: string,
+    /** The thread of the unfinished turn. */
     readonly threadId: string,
+    /** The turn, or `null` when the connection closed before its id was known. */
     readonly turnId: string | null,
   ) {
     super(message);

@@ -13,6 +13,7 @@ export interface ModelTransportAdapter {
 
 /** A storage adapter reduced to one call: `op` is the operation, `argsJson` a JSON array of its arguments. */
 export interface StoreCallAdapter {
+  /** Runs operation `op` with the JSON array `argsJson`; resolves with the JSON of its answer. */
   call(op: string, argsJson: string): Promise<string>;
 }
 
@@ -30,11 +31,13 @@ export interface NativeStore extends StoreCallAdapter {
 export interface BindingConnection {
   /** Hands one JSON-RPC message to the engine; throws only when the connection is closed. */
   send(text: string): void;
+  /** Ends the connection; the engine drops its subscriptions. */
   close(): void;
 }
 
 /** An in-process engine. */
 export interface BindingEngine {
+  /** Opens a connection; `onMessage` receives each message the engine sends it, as JSON text. */
   connect(onMessage: (message: string) => void): BindingConnection;
   /** Loaded threads no open connection is subscribed to and that run no turn: what the host may unload. */
   unsubscribedThreads(): Promise<string[]>;

@@ -28,6 +28,7 @@ export interface RunOptions extends Omit<TurnStartParams, 'threadId' | 'input'> 
 export interface SteerOptions {
   /** The turn to steer; by default the thread's active turn as this client last saw it start. */
   expectedTurnId?: string;
+  /** Becomes the steered `userMessage` item's `clientId`. */
   clientUserMessageId?: string | null;
 }
 

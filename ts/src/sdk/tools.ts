@@ -10,16 +10,21 @@ export type ToolOutput = string | DynamicToolCallOutputContentItem[] | DynamicTo
 
 /** The call a handler is answering. */
 export interface ToolCall {
+  /** The thread whose turn called the tool. */
   threadId: string;
+  /** The turn that called it. */
   turnId: string;
   /** The model's `call_id`; also the `dynamicToolCall` item id. */
   callId: string;
+  /** The tool's name. */
   tool: string;
 }
 
 /** A host tool the model may call; `handler` runs in this process when it does. */
 export interface SpindleTool<Args = unknown> {
+  /** The name the model calls the tool by. */
   name: string;
+  /** What the tool does, for the model. */
   description: string;
   /** JSON Schema of the arguments object (sent as the spec's `inputSchema`). */
   parameters: Record<string, unknown>;
@@ -33,9 +38,13 @@ export interface SpindleTool<Args = unknown> {
 
 /** A tool's `dynamicTools` entry. */
 export interface DynamicToolSpec {
+  /** Always `function`: the SDK declares no namespaces. */
   type: 'function';
+  /** The tool's `name`. */
   name: string;
+  /** The tool's `description`. */
   description: string;
+  /** The tool's `parameters`. */
   inputSchema: Record<string, unknown>;
 }
 

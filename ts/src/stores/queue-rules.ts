@@ -11,9 +11,13 @@ import type { MaybePromise } from './thread-store.js';
 
 /** What an operation answers and writes: new rows (their ids must not exist yet), replaced rows, removed ids. */
 export interface QueueChange<T> {
+  /** What the operation answers. */
   answer: T;
+  /** Rows to insert. */
   add?: QueuedTurnRow[];
+  /** Rows to replace, by id. */
   put?: QueuedTurnRow[];
+  /** Ids of rows to delete. */
   remove?: string[];
 }
 

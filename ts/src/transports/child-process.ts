@@ -9,7 +9,9 @@ import { Listeners } from '../client/transport.js';
 
 /** How to start the child. */
 export interface ChildProcessTransportOptions {
+  /** The child's working directory; default: this process's. */
   cwd?: string;
+  /** The child's environment; default: this process's. */
   env?: NodeJS.ProcessEnv;
   /** The child's stderr: inherited (the default), ignored, or handed to a callback line by line. */
   stderr?: 'inherit' | 'ignore' | ((line: string) => void);
@@ -17,6 +19,7 @@ export interface ChildProcessTransportOptions {
 
 /** A Transport that also exposes the child and its exit. */
 export interface ChildProcessTransport extends Transport {
+  /** The spawned process. */
   readonly child: ChildProcess;
   /** Calls `listener` once when the child has gone, with an error saying how (exit code, signal). */
   onClose(listener: (error?: Error) => void): () => void;
