@@ -111,6 +111,29 @@ export async function startBrowser(scripts: Record<string, string> = {}): Promis
   });
   origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
+  const chromium = await launchChromium();
+  return {
+    origin,
+    openPage: (path) => chromium.openPage(`${origin}${path}`),
+    async close() {
+      await chromium.close();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+    },
+  };
+}
+
+/** A headless Chromium with its own profile, whatever serves the pages it opens. */
+export interface LaunchedChromium {
+  /** A fresh page at `url`; errors the page throws or logs are collected in `pageErrors`. */
+  openPage(url: string): Promise<{ page: Page; pageErrors: string[] }>;
+  close(): Promise<void>;
+}
+
+/** Launches Chromium (CHROMIUM_PATH, else /usr/bin/chromium) with a throwaway persistent profile. */
+export async function launchChromium(): Promise<LaunchedChromium> {
   const userDataDir = await mkdtemp(join(tmpdir(), 'spindle-chromium-'));
   const context = await playwright.launchPersistentContext(userDataDir, {
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
@@ -129,8 +152,7 @@ export async function startBrowser(scripts: Record<string, string> = {}): Promis
   });
 
   return {
-    origin,
-    async openPage(path) {
+    async openPage(url) {
       const page = await context.newPage();
       page.setDefaultTimeout(15_000);
       const pageErrors: string[] = [];
@@ -138,15 +160,11 @@ export async function startBrowser(scripts: Record<string, string> = {}): Promis
       page.on('console', (message) => {
         if (message.type() === 'error') pageErrors.push(`${message.text()} (${message.location().url})`);
       });
-      await page.goto(`${origin}${path}`);
+      await page.goto(url);
       return { page, pageErrors };
     },
     async close() {
       await context.close();
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
       await rm(userDataDir, { recursive: true, force: true });
     },
   };
