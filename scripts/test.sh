@@ -29,13 +29,14 @@ if ! diff -r "$fresh" ts/src/generated; then
 fi
 echo "ts/src/generated matches a fresh export"
 
-step "type-check tests"
+step "type-check tests and the playground"
 npx tsc -p tests/tsconfig.json
+npx tsc -p playground/tsconfig.json
 
 step "Node tests (napi addon, stdio CLI, SDK, schema, transcript)"
 node --import tsx --test tests/node/*.test.ts
 
-step "Chromium tests (wasm engine, SDK)"
+step "Chromium tests (wasm engine, SDK, playground)"
 node --import tsx --test tests/browser/*.test.ts
 
 echo "all checks passed in $((SECONDS - started)) s"

@@ -28,6 +28,8 @@ export class Playground {
   #settings: Settings = defaultSettings;
   #threads: ThreadInfo[] = [];
   readonly #open = new Map<string, OpenThread>();
+  /** Threads being resumed, with the notifications about them that arrived meanwhile. */
+  readonly #opening = new Map<string, Notification[]>();
   #currentId: string | null = null;
   #listRefresh: Promise<void> | null = null;
 
@@ -96,10 +98,20 @@ export class Playground {
 
   /** Resumes a stored thread on this connection (once) and shows it with its queue. */
   async openThread(threadId: string): Promise<void> {
-    if (!this.#open.has(threadId)) {
-      const thread = await this.#connection().resumeThread(threadId);
+    if (!this.#open.has(threadId) && !this.#opening.has(threadId)) {
+      // Notifications that beat this continuation (a queued turn the resume starts) are kept: all
+      // of them came after the resume answer (the server answers first), so all of them apply.
+      const early: Notification[] = [];
+      this.#opening.set(threadId, early);
+      let thread: Thread;
+      try {
+        thread = await this.#connection().resumeThread(threadId);
+      } finally {
+        this.#opening.delete(threadId);
+      }
       const open: OpenThread = { thread, conversation: new Conversation(thread.info.turns), queue: [], starting: false };
       this.#open.set(threadId, open);
+      for (const notification of early) this.#apply(open, notification);
       // Resuming re-sends the queue only when it has rows; ask once so the panel starts right either way.
       const { data } = await thread.queue.list({ limit: 100 });
       if (this.#open.get(threadId) === open) open.queue = data;
@@ -167,6 +179,7 @@ export class Playground {
     });
     this.#spindle?.close();
     this.#open.clear();
+    this.#opening.clear();
     this.#spindle = spindle;
     spindle.onNotification((notification) => this.#onNotification(notification));
     byId('model-source').textContent = describe(settings);
@@ -176,15 +189,18 @@ export class Playground {
     const params = notification.params as { threadId?: string; thread?: { id: string } };
     const threadId = params.threadId ?? params.thread?.id;
     const open = threadId === undefined ? undefined : this.#open.get(threadId);
-    if (open) {
-      if (notification.method === 'thread/queue/changed') open.queue = notification.params.queuedTurns;
-      if (notification.method === 'turn/started') open.starting = false;
-      open.conversation.apply(notification);
-    }
+    if (open) this.#apply(open, notification);
+    else if (threadId !== undefined) this.#opening.get(threadId)?.push(notification);
     if (['thread/started', 'turn/completed', 'thread/name/updated', 'thread/deleted'].includes(notification.method)) {
       void this.refreshThreads().catch((error: unknown) => this.#report(error));
     }
     if (open || notification.method === 'turn/started') this.#draw(threadId);
+  }
+
+  #apply(open: OpenThread, notification: Notification): void {
+    if (notification.method === 'thread/queue/changed') open.queue = notification.params.queuedTurns;
+    if (notification.method === 'turn/started') open.starting = false;
+    open.conversation.apply(notification);
   }
 
   /** Edits a queued turn's text, keeping the rest of its `turn/start` params. */
@@ -228,10 +244,17 @@ export class Playground {
     if (!open) this.#conversationView.clear('Start a new thread, or open one from the list.');
     else if (open.conversation.turns.length === 0) this.#conversationView.clear('Say something to start the conversation.');
     else this.#conversationView.render(open.conversation);
-    this.#queuePanel.render(open?.queue ?? [], busy);
+    this.#queuePanel.render(open?.queue ?? noRows, busy);
     this.#composer.update(open !== undefined, busy);
-    byId('thread-title').textContent = open ? threadTitle(this.#threadsShown().find((t) => t.id === open.thread.id) ?? open.thread.info) : 'Spindle playground';
+    byId('thread-title').textContent = open ? this.#title(open) : 'Spindle playground';
     byId('thread-status').textContent = !open ? '' : busy ? 'turn running' : 'idle';
+  }
+
+  /** The thread's listed title; before thread/list has a preview for it, its first message. */
+  #title(open: OpenThread): string {
+    const listed = this.#threads.find((thread) => thread.id === open.thread.id) ?? open.thread.info;
+    const first = open.conversation.turns[0]?.items.find((item) => item.kind === 'user');
+    return threadTitle(listed.preview === '' && first?.kind === 'user' ? { ...listed, preview: first.text } : listed);
   }
 
   /** The listed threads, plus open ones thread/list does not show yet (no turn so far). */
@@ -270,6 +293,8 @@ export class Playground {
     notice.classList.toggle('error', isError);
   }
 }
+
+const noRows: QueuedTurn[] = [];
 
 function threadIdFromHash(): string | null {
   const id = decodeURIComponent(location.hash.slice(1));

@@ -31,6 +31,9 @@ export class QueuePanel {
 
   /** Draws `rows`; `busy` (a turn is running) disables start-now, which the engine would refuse. */
   render(rows: QueuedTurn[], busy: boolean): void {
+    // Redrawing moves the rows: a drag in progress would be dropped and an editor would lose focus,
+    // so the panel redraws only when the queue or the thread's state changed.
+    if (rows === this.#rows && busy === this.#busy && this.#root.hasChildNodes()) return;
     this.#rows = rows;
     this.#busy = busy;
     if (this.#editing && !rows.some((row) => row.id === this.#editing?.id)) this.#editing = null;
@@ -93,17 +96,22 @@ export class QueuePanel {
     );
   }
 
+  #redraw(): void {
+    this.#root.replaceChildren();
+    this.render(this.#rows, this.#busy);
+  }
+
   #editor(row: QueuedTurn): HTMLElement {
     const editor = this.#editing?.editor ?? el('textarea', { class: 'queued-editor', rows: 3 });
     const save = () => {
       const text = editor.value.trim();
       this.#editing = null;
       if (text !== '') this.#actions.update(row.id, text);
-      this.render(this.#rows, this.#busy);
+      this.#redraw();
     };
     const cancel = () => {
       this.#editing = null;
-      this.render(this.#rows, this.#busy);
+      this.#redraw();
     };
     editor.onkeydown = (event) => {
       if (event.key === 'Enter' && !event.shiftKey) {
@@ -124,7 +132,7 @@ export class QueuePanel {
     const editor = el('textarea', { class: 'queued-editor', rows: 3 });
     editor.value = text;
     this.#editing = { id, editor };
-    this.render(this.#rows, this.#busy);
+    this.#redraw();
     editor.focus();
   }
 

@@ -7,6 +7,7 @@ import { el } from './dom.ts';
 export class ThreadList {
   readonly #root: HTMLUListElement;
   readonly #onOpen: (threadId: string) => void;
+  #drawn = '';
 
   constructor(root: HTMLUListElement, onOpen: (threadId: string) => void) {
     this.#root = root;
@@ -14,6 +15,10 @@ export class ThreadList {
   }
 
   render(threads: readonly ThreadInfo[], currentId: string | null, running: ReadonlySet<string>): void {
+    // Called on every streamed delta: rebuild only when what the list shows changed.
+    const drawn = JSON.stringify([threads.map((thread) => [thread.id, threadTitle(thread), thread.createdAt]), currentId, [...running]]);
+    if (drawn === this.#drawn) return;
+    this.#drawn = drawn;
     if (threads.length === 0) {
       this.#root.replaceChildren(el('li', { class: 'placeholder' }, 'No threads yet.'));
       return;

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
 import type { Locator, Page } from 'playwright-core';
-import { build, preview, type PreviewServer } from 'vite';
+import { build, createServer, preview, type PreviewServer } from 'vite';
 import { launchChromium, type LaunchedChromium } from '../support/chromium.ts';
 import {
   completedEvent,
@@ -101,15 +101,15 @@ test('playground: a streamed conversation, a queue reordered by drag, an interru
     await send(page, 'second');
     await send(page, 'third');
     await waitForQueue(page, ['second', 'third']);
+    // Another engine must not take over while this one runs a turn.
+    await page.click('#apply-settings');
+    await waitForText(page.locator('#notice.error'), 'a turn is running');
 
     // Drag "third" onto the top half of "second": the engine's answer draws the new order.
     const row = (text: string) => page.locator('#queue li.queued', { hasText: text });
     await row('third').dragTo(row('second'), { targetPosition: { x: 20, y: 4 } });
     await waitForQueue(page, ['third', 'second']);
-    await mkdir(artifacts, { recursive: true });
-    const running = join(artifacts, 'playground-running.png');
-    await page.screenshot({ path: running });
-    console.log(`screenshot (turn running, queue reordered): ${running}`);
+    await screenshot(page, 'playground-running.png', 'a turn running, the queue reordered');
 
     // Interrupt: the turn ends interrupted and the queue's new head, "third", starts.
     await page.click('#interrupt');
@@ -138,14 +138,10 @@ test('playground: a streamed conversation, a queue reordered by drag, an interru
     await waitForQueue(page, []);
     assert.equal(mock.requests.filter((request) => request.path === '/v1/responses').length, 3, 'after the reload nothing went to the mock');
 
-    const screenshot = join(artifacts, 'playground.png');
-    await page.screenshot({ path: screenshot });
-    console.log(`screenshot (after the reload): ${screenshot}`);
+    await screenshot(page, 'playground.png', 'the conversation after the reload');
     assert.deepEqual(pageErrors, []);
   } catch (error) {
-    const failure = join(artifacts, 'playground-failure.png');
-    await mkdir(artifacts, { recursive: true });
-    await page.screenshot({ path: failure }).then(() => console.log(`screenshot at the failure: ${failure}`), () => undefined);
+    await screenshot(page, 'playground-failure.png', 'where the test failed').catch(() => undefined);
     console.log(`page errors: ${JSON.stringify(pageErrors)}`);
     throw error;
   } finally {
@@ -233,6 +229,7 @@ test('playground: the queue panel edits, deletes, steers, shows failed rows, sta
     await waitForText(row('cut short').locator('.queued-error'), 'queued turn dispatch was interrupted while app-server restarted');
     await waitForQueue(page, ['cut short', 'waiting']);
     await waitForText(page.locator('#thread-status'), 'idle');
+    await screenshot(page, 'playground-failed-row.png', 'a failed row heading the queue');
 
     // Start the row behind it now; then retry the failed one, which runs this time.
     await row('waiting').locator('[data-action="start"]').click();
@@ -244,10 +241,6 @@ test('playground: the queue panel edits, deletes, steers, shows failed rows, sta
     await waitForQueue(page, []);
     assert.deepEqual(mock.requests.slice(4).map((request) => lastUserText(request.body)), ['waiting', 'cut short']);
 
-    const screenshot = join(artifacts, 'playground-queue.png');
-    await mkdir(artifacts, { recursive: true });
-    await page.screenshot({ path: screenshot });
-    console.log(`screenshot (queue panel test): ${screenshot}`);
     assert.deepEqual(pageErrors, []);
   } finally {
     await page.close();
@@ -264,10 +257,41 @@ interface PlaygroundHandle {
   };
 }
 
+// `npm run playground` serves the app with Vite's dev server rather than a build: the same page
+// from there, offline on the default scripted model.
+test('playground: the Vite dev server serves it, and the scripted model answers by default', { timeout: 60_000 }, async () => {
+  const dev = await createServer({ configFile, logLevel: 'warn', server: { host: '127.0.0.1', port: 0, strictPort: true } });
+  await dev.listen();
+  const url = dev.resolvedUrls?.local[0] ?? '';
+  const { page, pageErrors } = await chromium.openPage(url);
+  try {
+    assert.ok(url.startsWith('http://127.0.0.1:'), `the dev server listens on 127.0.0.1, got ${url}`);
+    await page.waitForSelector('body[data-ready]');
+    await waitForText(page.locator('#model-source'), 'scripted model');
+    await page.click('#new-thread');
+    await send(page, 'hello, dev server');
+    await waitForText(page.locator('.item-agent .text'), 'You said: “hello, dev server”.');
+    await page.waitForSelector('.turn[data-status="completed"]');
+    await waitForText(page.locator('#thread-list li.current .thread-title'), 'hello, dev server');
+    assert.deepEqual(pageErrors, []);
+  } finally {
+    await page.close();
+    await dev.close();
+  }
+});
+
 declare global {
   interface Window {
     agentTexts: string[];
   }
+}
+
+/** Saves a screenshot of the page under test-artifacts/ and prints its path. */
+async function screenshot(page: Page, name: string, what: string): Promise<void> {
+  await mkdir(artifacts, { recursive: true });
+  const path = join(artifacts, name);
+  await page.screenshot({ path });
+  console.log(`screenshot (${what}): ${path}`);
 }
 
 /** Opens the settings, points the model at the mock with `apiKey`, applies. */
