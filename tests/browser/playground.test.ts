@@ -120,7 +120,9 @@ test('playground: a streamed conversation, a queue reordered by drag, an interru
     assert.equal(lastUserText(mock.requests[2]?.body), 'third', 'the reordered head ran first');
 
     // Reload: settings are memory only (scripted model again, no key), the thread and its queue were
-    // in IndexedDB. Resuming the thread runs what was still queued, on the scripted model.
+    // in IndexedDB. Resuming the thread runs what was still queued, on the scripted model. The turn
+    // "third" was still running: the engine stores a turn when it ends, so a reload mid-turn loses
+    // it (and its queued message, whose row went when it started); nothing here checks for it.
     await page.reload();
     await page.waitForSelector('body[data-ready]');
     await waitForText(page.locator('#model-source'), 'scripted model');
