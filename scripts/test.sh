@@ -29,15 +29,20 @@ if ! diff -r "$fresh" ts/src/generated; then
 fi
 echo "ts/src/generated matches a fresh export"
 
-step "type-check tests, benchmarks and examples"
+step "type-check tests, benchmarks, examples and the playground"
 npx tsc -p tests/tsconfig.json
 npx tsc -p bench/tsconfig.json
 npx tsc -p examples/tsconfig.json
+npx tsc -p playground/tsconfig.json
 
 step "Node tests (napi addon, stdio CLI, SDK, schema, transcript, README, example)"
 node --import tsx --test tests/node/*.test.ts
 
-step "Chromium tests (wasm engine, SDK, README page)"
+step "type-check tests, benchmarks, examples and the playground"
+npx tsc -p tests/tsconfig.json
+npx tsc -p bench/tsconfig.json
+npx tsc -p examples/tsconfig.json
+npx tsc -p playground/tsconfig.json
 node --import tsx --test tests/browser/*.test.ts
 
 echo "all checks passed in $((SECONDS - started)) s"

@@ -1,7 +1,8 @@
 // Headless Chromium for the browser tests: a server on 127.0.0.1 for the built package, the wasm
 // module, the test pages and the TypeScript test modules they import (served transpiled, so the
-// shared SDK cases load in a page as they are), one persistent browser context, and helpers that
-// drive the harness of tests/browser/page.html from Node.
+// shared SDK cases load in a page as they are), one persistent browser context (`launchChromium`
+// alone for pages served elsewhere, e.g. the playground's Vite server), and helpers that drive the
+// harness of tests/browser/page.html from Node.
 import assert from 'node:assert/strict';
 import { access, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
