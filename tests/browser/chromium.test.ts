@@ -1,6 +1,7 @@
 // The wasm engine in real headless Chromium, through the package's browser entry: a turn over the page's
-// fetch against the mock Responses server, golden transcripts replayed, failing JS thread stores, the
-// scripted model, a closed connection, a host-driven unload.
+// fetch against the mock Responses server, golden transcripts replayed (host tool calls among them), an
+// interrupt and a steer aborting the page's fetch, failing JS thread stores, the scripted model, a closed
+// connection, a host-driven unload.
 import assert from 'node:assert/strict';
 import { access, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -10,6 +11,8 @@ import { extname, join, normalize } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { Listeners, type Transport } from '../../ts/src/client/transport.ts';
+import { cancellationScript, interruptAndSteerMidStream } from '../support/cancellation.ts';
 import { plainTurnEvents, startMockResponses } from '../support/mock-responses.ts';
 import {
   assertMessagesMatch,
@@ -18,7 +21,7 @@ import {
   replay,
   type OpenConnection,
 } from '../support/replay.ts';
-import { everyScenario, scenario } from '../support/scenarios.ts';
+import { everyScenario, observedAborts, scenario } from '../support/scenarios.ts';
 import { assertValidServerMessage } from '../support/schema.ts';
 import { loadTranscript } from '../support/transcript.ts';
 
@@ -122,8 +125,18 @@ after(async () => {
   if (userDataDir) await rm(userDataDir, { recursive: true, force: true });
 });
 
-/** A fresh page with the wasm module loaded; errors the page throws are collected for `assertNoPageErrors`. */
-async function openPage(): Promise<{ page: Page; pageErrors: string[] }> {
+type OpenArgs = Parameters<Harness['open']>[0];
+
+/** A connection to an engine in the page, as a Transport; `close` also waits for the page to have closed it. */
+interface PageConnection extends Transport {
+  close(): Promise<void>;
+}
+
+/**
+ * A fresh page with the wasm module loaded; errors the page throws are collected for `assertNoPageErrors`.
+ * `connect` opens an engine in the page whose every message reaches Node as it arrives.
+ */
+async function openPage(): Promise<{ page: Page; pageErrors: string[]; connect(args?: OpenArgs): Promise<PageConnection> }> {
   const page = await context.newPage();
   page.setDefaultTimeout(15_000);
   const pageErrors: string[] = [];
@@ -131,10 +144,27 @@ async function openPage(): Promise<{ page: Page; pageErrors: string[] }> {
   page.on('console', (message) => {
     if (message.type() === 'error') pageErrors.push(`${message.text()} (${message.location().url})`);
   });
+  const receivers = new Map<number, Listeners<[string]>>();
+  await page.exposeFunction('deliverMessage', (index: number, text: string) => receivers.get(index)?.emit(text));
   await page.goto(`${origin}/tests/browser/page.html`);
   await page.waitForFunction(() => window.harness !== undefined);
   await page.evaluate(() => window.harness.ready());
-  return { page, pageErrors };
+  const connect = async (args?: OpenArgs): Promise<PageConnection> => {
+    const index = await page.evaluate((a) => window.harness.open(a), args);
+    const listeners = new Listeners<[string]>();
+    receivers.set(index, listeners);
+    return {
+      send(text) {
+        // send crosses into the page asynchronously; a throw there comes back as a message no client expects.
+        void page.evaluate(([i, t]) => window.harness.send(i, t), [index, text] as const).then((thrown) => {
+          if (thrown) listeners.emit(JSON.stringify({ sendFailed: thrown }));
+        });
+      },
+      onMessage: (listener) => listeners.add(listener),
+      close: () => page.evaluate((i) => window.harness.close(i), index),
+    };
+  };
+  return { page, pageErrors, connect };
 }
 
 /** Drives one connection in the page, remembering which method each request id asked for. */
@@ -239,8 +269,9 @@ test('a turn in Chromium streams the mock model through the page fetch', { timeo
   }
 });
 
-// A representative subset of the transcripts tests/node/transcripts.test.ts replays through napi and the CLI.
-for (const name of ['01_plain_turn', '04_interrupt']) {
+// A representative subset of the transcripts tests/node/transcripts.test.ts replays through napi and the CLI:
+// a plain turn, an interrupted one, host tool calls (05, 05b) and a steered one.
+for (const name of ['01_plain_turn', '04_interrupt', '05_dynamic_tool', '05b_dynamic_tool_edges', '10_steer_compact']) {
   const replayed = scenario(name);
   const tolerated = { ...everyScenario, ...replayed.tolerated };
   test(`transcript ${name} replayed through the wasm engine matches the capture`, {
@@ -249,23 +280,13 @@ for (const name of ['01_plain_turn', '04_interrupt']) {
   }, async () => {
     const transcript = loadTranscript(name);
     const mock = await startMockResponses(replayed.mock);
-    const { page, pageErrors } = await openPage();
-    // Each engine's messages reach Node as they arrive, so the replay waits exactly as over napi.
-    const receivers = new Map<number, (text: string) => void>();
-    await page.exposeFunction('deliverMessage', (index: number, text: string) => receivers.get(index)?.(text));
+    const { page, pageErrors, connect } = await openPage();
     const host = { cwd: '/virtual/cwd', codexHome: '/virtual/codex-home' };
     const open: OpenConnection = async (receive) => {
       const options = { model: 'mock-model', modelProvider: 'mock_provider', ...host };
-      const index = await page.evaluate(([baseUrl, o]) => window.harness.open({ baseUrl, options: o }), [mock.baseUrl, options] as const);
-      receivers.set(index, receive);
-      return {
-        send(text) {
-          void page.evaluate(([i, t]) => window.harness.send(i, t), [index, text] as const).then((thrown) => {
-            if (thrown) receive(JSON.stringify({ sendFailed: thrown }));
-          });
-        },
-        close: () => page.evaluate((i) => window.harness.close(i), index),
-      };
+      const connection = await connect({ baseUrl: mock.baseUrl, options });
+      connection.onMessage(receive);
+      return connection;
     };
     try {
       const result = await replay(transcript, open);
@@ -273,6 +294,8 @@ for (const name of ['01_plain_turn', '04_interrupt']) {
       assertMessagesMatch(result, transcript, tolerated, host);
       // A page's fetch cannot set user-agent (Chromium drops it and sends its own), so that header is not checked.
       assertRequestsMatch(result, mock.requests, transcript, tolerated, host, { userAgentHeader: false });
+      // The page's fetch was aborted through its AbortSignal for each stream an interrupt or steer cut short.
+      assert.deepEqual(await observedAborts(replayed, mock), replayed.clientAborts ?? []);
       assert.deepEqual(pageErrors, []);
     } finally {
       await page.close();
@@ -280,6 +303,18 @@ for (const name of ['01_plain_turn', '04_interrupt']) {
     }
   });
 }
+
+test('turn/interrupt and turn/steer abort the page fetch of the stream they cut short', { timeout: 60_000 }, async () => {
+  const mock = await startMockResponses(cancellationScript());
+  const { page, pageErrors, connect } = await openPage();
+  try {
+    await interruptAndSteerMidStream(await connect({ baseUrl: mock.baseUrl }), mock);
+    assert.deepEqual(pageErrors, []);
+  } finally {
+    await page.close();
+    await mock.close();
+  }
+});
 
 for (const [store, adapterMessage] of [
   ['rejecting', 'quota exceeded during create'],

@@ -14,6 +14,7 @@ import { RequestError, SpindleClient, type Transport } from '../../ts/src/client
 import { toStoreCall } from '../../ts/src/stores/index.js';
 import { spawnTransport, type ChildProcessTransport } from '../../ts/src/transports/child-process.js';
 import { createFetchTransport } from '../../ts/src/transports/fetch.js';
+import { cancellationScript, interruptAndSteerMidStream } from '../support/cancellation.js';
 import { plainTurnEvents, startMockResponses } from '../support/mock-responses.js';
 import { assertValidServerMessage } from '../support/schema.js';
 import { comparableTranscript, loadTranscript } from '../support/transcript.js';
@@ -142,6 +143,20 @@ describe('spindle app-server', () => {
       const ours = validatedMessages(cli);
       const golden = loadTranscript('01_plain_turn');
       assert.deepEqual(comparableTranscript(ours, { cwd, codexHome }), comparableTranscript(golden.s2c));
+    } finally {
+      cli.transport.child.kill();
+      await mock.close();
+    }
+  });
+
+  test('aborts the model request a turn/interrupt or turn/steer cuts short', { timeout: 30_000 }, async () => {
+    const mock = await startMockResponses(cancellationScript());
+    const codexHome = tempDir('home');
+    writeConfig(codexHome, mock.baseUrl);
+    const cli = startCli({ cwd: tempDir('cwd'), codexHome, env: { SPINDLE_TEST_MOCK_KEY: 'sk-mock-key' } });
+    try {
+      await interruptAndSteerMidStream(cli.transport, mock);
+      assert.equal(await cli.transport.exited, 0, cli.stderr.join('\n'));
     } finally {
       cli.transport.child.kill();
       await mock.close();
