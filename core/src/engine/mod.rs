@@ -17,6 +17,7 @@ use serde_json::Value;
 use ts_rs::TS;
 
 use crate::host::{Clock, ModelTransport, Spawn};
+use crate::model::script::{ModelScript, parse_json};
 use crate::model::scripted::ScriptedModel;
 use crate::protocol::model::Model;
 use crate::store::memory::MemoryThreadStore;
@@ -62,6 +63,9 @@ pub struct EngineOptions {
     /// Delay between the scripted model's chunks, for demos.
     #[ts(type = "number")]
     pub scripted_chunk_delay_ms: u64,
+    /// What the scripted model (the engine without a model transport) answers, one response per
+    /// model request, before it falls back to echoing the user (README "Scripted model").
+    pub model_script: Option<ModelScript>,
     /// Silent retries of a model request that failed before streaming (5xx, transport error);
     /// codex's `request_max_retries`. 0, the captures' setting, turns them off.
     pub request_max_retries: u32,
@@ -84,6 +88,7 @@ impl Default for EngineOptions {
             source: Value::String("vscode".into()),
             models: Vec::new(),
             scripted_chunk_delay_ms: 0,
+            model_script: None,
             request_max_retries: 0,
             stream_max_retries: 0,
         }
@@ -91,12 +96,18 @@ impl Default for EngineOptions {
 }
 
 impl EngineOptions {
-    /// Parses options JSON from a binding; `""` and `null` mean all defaults.
+    /// Parses options JSON from a binding and checks the model script; `""` and `null` mean all
+    /// defaults. The error names the offending field, e.g. `modelScript.responses[1].status`.
     pub fn from_json(text: &str) -> Result<EngineOptions, String> {
         if text.trim().is_empty() || text.trim() == "null" {
             return Ok(EngineOptions::default());
         }
-        serde_json::from_str(text).map_err(|error| format!("invalid engine options: {error}"))
+        let options: EngineOptions =
+            parse_json(text).map_err(|problem| format!("invalid engine options: {problem}"))?;
+        if let Some(script) = &options.model_script {
+            script.check().map_err(|problem| format!("invalid engine options: modelScript.{problem}"))?;
+        }
+        Ok(options)
     }
 }
 
@@ -173,9 +184,10 @@ pub struct Engine {
 impl Engine {
     /// Builds an engine over the host's services.
     pub fn new(options: EngineOptions, host: EngineHost) -> Engine {
-        let transport = host
-            .transport
-            .unwrap_or_else(|| Arc::new(ScriptedModel::new(host.clock.clone(), options.scripted_chunk_delay_ms)));
+        let transport = host.transport.unwrap_or_else(|| {
+            let script = options.model_script.clone().unwrap_or_default();
+            Arc::new(ScriptedModel::new(host.clock.clone(), options.scripted_chunk_delay_ms, script))
+        });
         let shared = EngineShared {
             options,
             spawn: host.spawn,
