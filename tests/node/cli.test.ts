@@ -51,10 +51,10 @@ interface Cli {
   client: SpindleClient;
 }
 
-function startCli(options: { cwd: string; codexHome: string; env?: Record<string, string> }): Cli {
+function startCli(options: { cwd: string; codexHome: string; env?: Record<string, string>; args?: string[] }): Cli {
   assert.ok(existsSync(cliPath), `build the package first: npx tsc -p ts/tsconfig.json (missing ${cliPath})`);
   const stderr: string[] = [];
-  const transport = spawnTransport(process.execPath, [cliPath, 'app-server'], {
+  const transport = spawnTransport(process.execPath, [cliPath, 'app-server', ...(options.args ?? [])], {
     cwd: options.cwd,
     env: cleanEnv({ CODEX_HOME: options.codexHome, ...options.env }),
     stderr: (line) => stderr.push(line),
@@ -193,6 +193,85 @@ describe('spindle app-server', () => {
       assert.equal(messages.at(-1)?.method, 'turn/completed');
     } finally {
       cli.transport.child.kill();
+    }
+  });
+
+  test('plays a --script model script: a host tool call, an HTTP error, then the echo', { timeout: 30_000 }, async () => {
+    const codexHome = tempDir('home');
+    // A configured provider the script must win over: nothing listens on port 9.
+    writeConfig(codexHome, 'http://127.0.0.1:9/v1');
+    const script = join(tempDir('script'), 'script.json');
+    writeFileSync(
+      script,
+      JSON.stringify({
+        responses: [
+          { output: [{ type: 'functionCall', name: 'lookup_ticket', arguments: { id: 'ABC-123' }, callId: 'call_1' }] },
+          { output: [{ type: 'message', text: ['Ticket ABC-123 is open ', 'and owned by kim.'] }] },
+          { status: 503, error: { message: 'upstream unavailable' } },
+        ],
+      }),
+    );
+    const cli = startCli({ cwd: tempDir('cwd'), codexHome, args: ['--script', script] });
+    try {
+      await cli.client.initialize({ name: 'script-test', title: null, version: '1' }, { experimentalApi: true, optOutNotificationMethods: null });
+      const calls: unknown[] = [];
+      cli.client.onServerRequest((request) => {
+        calls.push(request.params);
+        return { contentItems: [{ type: 'inputText', text: 'open, owned by kim' }], success: true };
+      });
+      const tools = [{ type: 'function', name: 'lookup_ticket', description: 'Fetch a ticket', inputSchema: { type: 'object' } }];
+      const { thread } = await cli.client.threadStart({ dynamicTools: tools });
+      assert.equal(thread.modelProvider, 'scripted');
+
+      const tool = await cli.client.runTurn(thread.id, 'What about ABC-123?');
+      assert.equal(tool.turn.status, 'completed', JSON.stringify(tool.turn.error));
+      assert.deepEqual(calls, [
+        { threadId: thread.id, turnId: tool.turn.id, callId: 'call_1', namespace: null, tool: 'lookup_ticket', arguments: { id: 'ABC-123' } },
+      ]);
+      assert.deepEqual(
+        tool.items.map((item) => item.type),
+        ['userMessage', 'dynamicToolCall', 'agentMessage'],
+      );
+      const answer = tool.items.at(-1);
+      assert.ok(answer?.type === 'agentMessage' && answer.text === 'Ticket ABC-123 is open and owned by kim.', JSON.stringify(answer));
+
+      const failed = await cli.client.runTurn(thread.id, 'Again?');
+      assert.equal(failed.turn.status, 'failed');
+      assert.deepEqual(failed.turn.error, {
+        message: 'We\u2019re currently experiencing high demand, which may cause temporary errors.',
+        codexErrorInfo: 'internalServerError',
+        additionalDetails: null,
+        misalignment: null,
+      });
+
+      const echoed = await cli.client.runTurn(thread.id, 'Still there?');
+      assert.equal(echoed.turn.status, 'completed');
+      const echo = echoed.items.find((item) => item.type === 'agentMessage');
+      assert.ok(echo?.type === 'agentMessage' && echo.text.startsWith('You said: \u201cStill there?\u201d'), JSON.stringify(echo));
+
+      cli.transport.close();
+      assert.equal(await cli.transport.exited, 0, cli.stderr.join('\n'));
+      validatedMessages(cli);
+    } finally {
+      cli.transport.child.kill();
+    }
+  });
+
+  test('refuses a model script that does not check out, naming the problem, with exit code 1', { timeout: 15_000 }, async () => {
+    const dir = tempDir('script');
+    const cases: Array<[string, string, RegExp]> = [
+      ['status.json', JSON.stringify({ responses: [{}, { status: 42 }] }), /invalid engine options: modelScript\.responses\[1\]: status 42 is not an HTTP status/],
+      ['typo.json', JSON.stringify({ responses: [{ output: [{ type: 'mesage', text: 'x' }] }] }), /modelScript\.responses\[0\]\.output\[0\]\.type: unknown variant `mesage`/],
+      ['broken.json', '{"responses": [', /model script: .*broken\.json is not JSON/],
+    ];
+    for (const [name, text, pattern] of cases) {
+      writeFileSync(join(dir, name), text);
+      const cli = startCli({ cwd: tempDir('cwd'), codexHome: tempDir('home'), env: { SPINDLE_MODEL_SCRIPT: join(dir, name) } });
+      assert.equal(await cli.transport.exited, 1, name);
+      assert.deepEqual(cli.lines, []);
+      const stderr = cli.stderr.join('\n');
+      assert.match(stderr, pattern);
+      assert.doesNotMatch(stderr, /\n\s+at /, 'a configuration error prints no stack');
     }
   });
 

@@ -17,7 +17,7 @@ use serde_json::Value;
 use ts_rs::TS;
 
 use crate::host::{Clock, ModelTransport, Spawn};
-use crate::model::script::{ModelScript, parse_json};
+use crate::model::script::ModelScript;
 use crate::model::scripted::ScriptedModel;
 use crate::protocol::model::Model;
 use crate::store::memory::MemoryThreadStore;
@@ -96,18 +96,13 @@ impl Default for EngineOptions {
 }
 
 impl EngineOptions {
-    /// Parses options JSON from a binding and checks the model script; `""` and `null` mean all
-    /// defaults. The error names the offending field, e.g. `modelScript.responses[1].status`.
+    /// Parses options JSON from a binding; `""` and `null` mean all defaults. A model script is
+    /// checked here too; its errors name the problem's path, e.g. `modelScript.responses[1].status`.
     pub fn from_json(text: &str) -> Result<EngineOptions, String> {
         if text.trim().is_empty() || text.trim() == "null" {
             return Ok(EngineOptions::default());
         }
-        let options: EngineOptions =
-            parse_json(text).map_err(|problem| format!("invalid engine options: {problem}"))?;
-        if let Some(script) = &options.model_script {
-            script.check().map_err(|problem| format!("invalid engine options: modelScript.{problem}"))?;
-        }
-        Ok(options)
+        serde_json::from_str(text).map_err(|error| format!("invalid engine options: {error}"))
     }
 }
 

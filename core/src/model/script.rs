@@ -7,12 +7,30 @@ use ts_rs::TS;
 
 /// A script for the built-in scripted model: one response per model request, in order. Once they
 /// run out, the model answers by echoing the user's last message.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+///
+/// Deserializing one checks it and names the path of any problem, as `EngineOptions.modelScript`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
 #[ts(export)]
 pub struct ModelScript {
     /// The answers to the next model requests (turns, tool-call follow-ups, retries, compactions).
     pub responses: Vec<ScriptedResponse>,
+}
+
+/// What a script's JSON holds before it is checked. `ModelScript` deserializes through it by hand:
+/// ts-rs cannot read serde's `try_from`, and only the script goes through the path-tracking
+/// deserializer, which keeps the wasm module small.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, expecting = "a model script object")]
+struct UncheckedScript {
+    responses: Vec<ScriptedResponse>,
+}
+
+impl<'de> Deserialize<'de> for ModelScript {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let value = Value::deserialize(deserializer)?;
+        ModelScript::from_value(value).map_err(|error| serde::de::Error::custom(error.within("modelScript")))
+    }
 }
 
 /// One scripted answer: a stream of output items that ends as `end` says, or an HTTP error.
@@ -169,21 +187,62 @@ pub struct ScriptedUsage {
 }
 
 impl ModelScript {
-    /// Parses and checks a script from JSON text; the error names where it went wrong.
-    pub fn from_json(text: &str) -> Result<ModelScript, String> {
-        let script: ModelScript = parse_json(text)?;
+    /// Parses and checks a script from JSON text.
+    pub fn from_json(text: &str) -> Result<ModelScript, ScriptError> {
+        let value =
+            serde_json::from_str(text).map_err(|error| ScriptError { path: None, message: error.to_string() })?;
+        ModelScript::from_value(value)
+    }
+
+    /// Reads and checks a script from parsed JSON; the error says where it went wrong.
+    pub fn from_value(value: Value) -> Result<ModelScript, ScriptError> {
+        let unchecked: UncheckedScript = serde_path_to_error::deserialize(value).map_err(|error| {
+            let path = error.path().to_string();
+            ScriptError { path: (path != ".").then_some(path), message: error.into_inner().to_string() }
+        })?;
+        let script = ModelScript { responses: unchecked.responses };
         script.check()?;
         Ok(script)
     }
 
-    /// Refuses what serde lets through but no answer can mean; the error names the response.
-    pub fn check(&self) -> Result<(), String> {
+    /// Refuses what serde lets through but no answer can mean.
+    pub fn check(&self) -> Result<(), ScriptError> {
         for (index, response) in self.responses.iter().enumerate() {
-            response.check().map_err(|problem| format!("responses[{index}]: {problem}"))?;
+            response.check().map_err(|message| ScriptError { path: Some(format!("responses[{index}]")), message })?;
         }
         Ok(())
     }
 }
+
+/// Why a script was refused: where (`responses[2].output[0]`; none for the script as a whole) and what.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScriptError {
+    /// The path of the offending value inside the script.
+    pub path: Option<String>,
+    /// What is wrong with it.
+    pub message: String,
+}
+
+impl ScriptError {
+    /// The error for a script that sits in field `field` of a larger document.
+    pub fn within(&self, field: &str) -> String {
+        match &self.path {
+            Some(path) => format!("{field}.{path}: {}", self.message),
+            None => format!("{field}: {}", self.message),
+        }
+    }
+}
+
+impl std::fmt::Display for ScriptError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.path {
+            Some(path) => write!(f, "{path}: {}", self.message),
+            None => f.write_str(&self.message),
+        }
+    }
+}
+
+impl std::error::Error for ScriptError {}
 
 impl ScriptedResponse {
     /// The answer the built-in model gives once the script has run out: the user's words back.
@@ -231,16 +290,6 @@ impl ScriptedText {
             ScriptedText::Deltas(deltas) => deltas.clone(),
         }
     }
-}
-
-/// Parses JSON text into `T`; the error starts with the path of the offending value
-/// (`responses[2].output[0]: unknown variant …`), which serde_json alone does not say.
-pub(crate) fn parse_json<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, String> {
-    let mut deserializer = serde_json::Deserializer::from_str(text);
-    serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
-        let path = error.path().to_string();
-        if path == "." { error.inner().to_string() } else { format!("{path}: {}", error.inner()) }
-    })
 }
 
 #[cfg(test)]
@@ -312,7 +361,7 @@ mod tests {
     #[test]
     fn malformed_scripts_are_refused_with_the_path_of_the_problem() {
         let cases = [
-            ("5", "invalid type: integer `5`, expected struct ModelScript"),
+            ("5", "invalid type: integer `5`, expected a model script object"),
             ("{}", "missing field `responses`"),
             (r#"{"responses": [], "extra": 1}"#, "extra: unknown field `extra`"),
             (r#"{"responses": [{"outputs": []}]}"#, "responses[0].outputs: unknown field `outputs`"),
@@ -353,12 +402,12 @@ mod tests {
                 r#"{"responses": [{"output": [{"type": "functionCall", "name": ""}]}]}"#,
                 "responses[0]: output[0] is a function call without a name",
             ),
-            ("{\"responses\": [", "responses: EOF while parsing a list"),
+            ("{\"responses\": [", "EOF while parsing a list"),
         ];
         for (text, expected) in cases {
             match ModelScript::from_json(text) {
                 Ok(script) => panic!("{text} parsed: {script:?}"),
-                Err(error) => assert!(error.starts_with(expected), "{text}: {error}"),
+                Err(error) => assert!(error.to_string().starts_with(expected), "{text}: {error}"),
             }
         }
     }
@@ -369,5 +418,20 @@ mod tests {
             r#"{"responses": [{}, {"output": []}, {"status": 201}, {"status": 400, "error": {"message": "bad"}}]}"#,
         );
         assert_eq!(script.map(|script| script.responses.len()), Ok(4));
+    }
+
+    #[test]
+    fn an_error_names_the_field_a_script_sits_in() {
+        let nested = ModelScript::from_json(r#"{"responses": [{"end": "failed"}]}"#).unwrap_err();
+        assert_eq!(
+            nested.within("modelScript"),
+            "modelScript.responses[0]: end \"failed\" needs an error for response.failed"
+        );
+        let whole = ModelScript::from_json("\"script.json\"").unwrap_err();
+        assert_eq!(whole.path, None);
+        assert_eq!(
+            whole.within("modelScript"),
+            "modelScript: invalid type: string \"script.json\", expected a model script object"
+        );
     }
 }

@@ -8,13 +8,12 @@
 
 import { createInterface } from 'node:readline';
 
-import { createEngine } from '../index.js';
 import { connectInProcess } from '../transports/in-process.js';
-import type { CliHost } from './host.js';
+import { createHostEngine, type CliHost } from './host.js';
 
 /** Runs until stdin ends and the engine has settled; resolves with the exit code. */
 export async function runAppServer(host: CliHost): Promise<number> {
-  const engine = createEngine({ options: host.options, transport: host.transport });
+  const engine = createHostEngine(host);
   const transport = connectInProcess(engine);
 
   let stdinEnded = false;

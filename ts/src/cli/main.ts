@@ -11,7 +11,8 @@ import { loadHost } from './host.js';
 const usage = `Usage: spindle <command>
 
 Commands:
-  app-server        serve the Codex app-server v2 protocol on stdin/stdout
+  app-server [--script <file>]
+                    serve the Codex app-server v2 protocol on stdin/stdout
                     (newline-delimited JSON-RPC); the model comes from
                     $CODEX_HOME/config.toml, else OPENAI_API_KEY, else the
                     scripted model; SPINDLE_MODEL_CATALOG names a JSON
@@ -21,6 +22,9 @@ Commands:
                     unless OPENAI_API_KEY is set
 
 Options:
+  --script <file>   play a model script (JSON, see the README's "Scripted
+                    model") with the scripted model; SPINDLE_MODEL_SCRIPT
+                    names one too
   -h, --help        show this help
   -v, --version     show the version
 `;
@@ -31,12 +35,32 @@ function packageVersion(): string {
   return (JSON.parse(text) as { version: string }).version;
 }
 
+/** Takes `--script <file>` or `--script=<file>` out of `args`. */
+function scriptOption(args: string[]): { scriptPath: string | null; others: string[] } {
+  const others: string[] = [];
+  let scriptPath: string | null = null;
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    if (arg === '--script') {
+      scriptPath = args[++i] ?? null;
+      if (scriptPath === null) throw new ConfigError('--script needs a file name');
+    } else if (arg.startsWith('--script=')) {
+      scriptPath = arg.slice('--script='.length);
+    } else {
+      others.push(arg);
+    }
+  }
+  return { scriptPath, others };
+}
+
 async function main(args: string[]): Promise<number> {
   const [command, ...rest] = args;
   switch (command) {
-    case 'app-server':
-      if (rest.length > 0) process.stderr.write(`spindle app-server: ignoring arguments: ${rest.join(' ')}\n`);
-      return runAppServer(loadHost(process.env, { readConfig: true }));
+    case 'app-server': {
+      const { scriptPath, others } = scriptOption(rest);
+      if (others.length > 0) process.stderr.write(`spindle app-server: ignoring arguments: ${others.join(' ')}\n`);
+      return runAppServer(loadHost(process.env, { readConfig: true, scriptPath }));
+    }
     case 'demo':
       return runDemo(loadHost(process.env, { readConfig: false }), rest.length > 0 ? rest : DEMO_PROMPTS, packageVersion());
     case '-v':

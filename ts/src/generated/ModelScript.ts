@@ -4,6 +4,8 @@ import type { ScriptedResponse } from "./ScriptedResponse.js";
 /**
  * A script for the built-in scripted model: one response per model request, in order. Once they
  * run out, the model answers by echoing the user's last message.
+ *
+ * Deserializing one checks it and names the path of any problem, as `EngineOptions.modelScript`.
  */
 export type ModelScript = { 
 /**
