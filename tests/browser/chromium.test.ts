@@ -1,7 +1,7 @@
 // The wasm engine in real headless Chromium, through the package's browser entry: a turn over the page's
 // fetch against the mock Responses server, golden transcripts replayed (host tool calls among them), an
-// interrupt and a steer aborting the page's fetch, failing JS thread stores, the scripted model, a closed
-// connection, a host-driven unload.
+// interrupt and a steer aborting the page's fetch, failing JS thread stores, the scripted model and its
+// scripts, a closed connection, a host-driven unload.
 import assert from 'node:assert/strict';
 import { access, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -11,6 +11,7 @@ import { extname, join, normalize } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { SpindleClient } from '../../ts/src/client/client.ts';
 import { Listeners, type Transport } from '../../ts/src/client/transport.ts';
 import { cancellationScript, interruptAndSteerMidStream } from '../support/cancellation.ts';
 import { plainTurnEvents, startMockResponses } from '../support/mock-responses.ts';
@@ -363,6 +364,44 @@ test('a turn with the scripted model completes in Chromium with no network', { t
     // One read per delta plus at least created, item added, item done and completed, each after a sleep.
     const minimumMs = (deltas.length + 4) * chunkDelayMs;
     assert.ok(elapsed >= minimumMs, `the turn took ${elapsed} ms, less than the ${minimumMs} ms its sleeps need`);
+    assert.deepEqual(pageErrors, []);
+  } finally {
+    await page.close();
+  }
+});
+
+test('a model script drives a host tool call in Chromium, and a malformed one is refused', { timeout: 30_000 }, async () => {
+  const { page, pageErrors, connect } = await openPage();
+  try {
+    const modelScript = {
+      responses: [
+        { output: [{ type: 'functionCall', name: 'lookup_ticket', arguments: { id: 'ABC-123' }, callId: 'call_1' }] },
+        { output: [{ type: 'message', text: ['Ticket ABC-123 ', 'is open.'] }] },
+      ],
+    };
+    const client = new SpindleClient(await connect({ options: { modelScript } }));
+    const calls: unknown[] = [];
+    client.onServerRequest((request) => {
+      calls.push(request.params);
+      return { contentItems: [{ type: 'inputText', text: 'open' }], success: true };
+    });
+    await client.initialize({ name: 'chromium-test', title: null, version: '1' }, { experimentalApi: true, optOutNotificationMethods: null });
+    const tools = [{ type: 'function', name: 'lookup_ticket', description: 'Fetch a ticket', inputSchema: { type: 'object' } }];
+    const { thread } = await client.threadStart({ dynamicTools: tools });
+    const { turn, items } = await client.runTurn(thread.id, 'ABC-123?');
+    assert.equal(turn.status, 'completed', JSON.stringify(turn.error));
+    assert.deepEqual(calls, [
+      { threadId: thread.id, turnId: turn.id, callId: 'call_1', namespace: null, tool: 'lookup_ticket', arguments: { id: 'ABC-123' } },
+    ]);
+    const answer = items.at(-1);
+    assert.ok(answer?.type === 'agentMessage' && answer.text === 'Ticket ABC-123 is open.', JSON.stringify(items));
+    client.close();
+
+    const malformed = { responses: [{ output: [{ type: 'message', text: 'x' }], end: 'done' }] };
+    await assert.rejects(
+      connect({ options: { modelScript: malformed } }),
+      /invalid engine options: modelScript\.responses\[0\]\.end: unknown variant `done`/,
+    );
     assert.deepEqual(pageErrors, []);
   } finally {
     await page.close();
