@@ -61,12 +61,7 @@ export function loadHost(env: Env, { readConfig, scriptPath = null }: HostChoice
  * result (`{"data": [...]}`). The engine checks each entry's shape.
  */
 function readModelCatalog(path: string): Model[] {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (error) {
-    throw new ConfigError(`SPINDLE_MODEL_CATALOG: cannot read ${path}: ${error instanceof Error ? error.message : String(error)}`);
-  }
+  const parsed = readJsonFile(path, 'SPINDLE_MODEL_CATALOG');
   const models = Array.isArray(parsed) ? parsed : (parsed as { data?: unknown } | null)?.data;
   if (!Array.isArray(models)) throw new ConfigError(`SPINDLE_MODEL_CATALOG: ${path} holds neither an array nor {"data": [...]}`);
   return models as Model[];
@@ -88,16 +83,21 @@ export function createHostEngine(host: CliHost, extra: Partial<EngineOptions> = 
 
 /** A model script from a JSON file; the engine checks its shape when it is built. */
 function readModelScript(path: string): ModelScript {
+  return readJsonFile(path, 'model script') as ModelScript;
+}
+
+/** The JSON in file `path`; `what` names the file's role in the error. */
+function readJsonFile(path: string, what: string): unknown {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
-    throw new ConfigError(`model script: cannot read ${path}: ${error instanceof Error ? error.message : String(error)}`);
+    throw new ConfigError(`${what}: cannot read ${path}: ${error instanceof Error ? error.message : String(error)}`);
   }
   try {
-    return JSON.parse(text) as ModelScript;
+    return JSON.parse(text) as unknown;
   } catch (error) {
-    throw new ConfigError(`model script: ${path} is not JSON: ${error instanceof Error ? error.message : String(error)}`);
+    throw new ConfigError(`${what}: ${path} is not JSON: ${error instanceof Error ? error.message : String(error)}`);
   }
 }
 
