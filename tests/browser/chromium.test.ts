@@ -1,8 +1,13 @@
 // The wasm engine in real headless Chromium, through the package's browser entry: a turn over the page's
-// fetch against the mock Responses server, golden transcripts replayed, failing JS thread stores, the
-// scripted model, a closed connection, a host-driven unload.
+// fetch against the mock Responses server, golden transcripts replayed (host tool calls among them), an
+// interrupt and a steer aborting the page's fetch, failing JS thread stores, the scripted model and its
+// scripts, a closed connection, a host-driven unload.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import type { Page } from 'playwright-core';
+import { SpindleClient } from '../../ts/src/client/client.ts';
+import { Listeners, type Transport } from '../../ts/src/client/transport.ts';
+import { cancellationScript, interruptAndSteerMidStream } from '../support/cancellation.ts';
 import { plainTurnEvents, startMockResponses } from '../support/mock-responses.ts';
 import {
   initializeParams,
@@ -11,6 +16,7 @@ import {
   session,
   startChromium,
   type Chromium,
+  type Harness,
   type TurnShape,
 } from '../support/chromium.ts';
 import {
@@ -20,7 +26,7 @@ import {
   replay,
   type OpenConnection,
 } from '../support/replay.ts';
-import { everyScenario, scenario } from '../support/scenarios.ts';
+import { everyScenario, observedAborts, scenario } from '../support/scenarios.ts';
 import { loadTranscript } from '../support/transcript.ts';
 
 let chromium: Chromium;
@@ -30,7 +36,39 @@ before(async () => {
 after(async () => {
   await chromium?.close();
 });
-const openPage = () => chromium.openPage();
+
+type OpenArgs = Parameters<Harness['open']>[0];
+
+/** A connection to an engine in the page, as a Transport; `close` also waits for the page to have closed it. */
+interface PageConnection extends Transport {
+  close(): Promise<void>;
+}
+
+/**
+ * A fresh page with the wasm module loaded; `connect` opens an engine in the page whose every message
+ * reaches Node as it arrives, so a replay waits exactly as over napi.
+ */
+async function openPage(): Promise<{ page: Page; pageErrors: string[]; connect(args?: OpenArgs): Promise<PageConnection> }> {
+  const { page, pageErrors } = await chromium.openPage();
+  const receivers = new Map<number, Listeners<[string]>>();
+  await page.exposeFunction('deliverMessage', (index: number, text: string) => receivers.get(index)?.emit(text));
+  const connect = async (args?: OpenArgs): Promise<PageConnection> => {
+    const index = await page.evaluate((a) => window.harness.open(a), args);
+    const listeners = new Listeners<[string]>();
+    receivers.set(index, listeners);
+    return {
+      send(text) {
+        // send crosses into the page asynchronously; a throw there comes back as a message no client expects.
+        void page.evaluate(([i, t]) => window.harness.send(i, t), [index, text] as const).then((thrown) => {
+          if (thrown) listeners.emit(JSON.stringify({ sendFailed: thrown }));
+        });
+      },
+      onMessage: (listener) => listeners.add(listener),
+      close: () => page.evaluate((i) => window.harness.close(i), index),
+    };
+  };
+  return { page, pageErrors, connect };
+}
 
 function agentMessageText(turn: TurnShape): string | undefined {
   const messages = turn.items.filter((item) => item.type === 'agentMessage');
@@ -77,7 +115,9 @@ test('a turn in Chromium streams the mock model through the page fetch', { timeo
 });
 
 // A representative subset of the transcripts tests/node/transcripts.test.ts replays through napi and the CLI.
-for (const name of ['01_plain_turn', '04_interrupt']) {
+// A representative subset of the transcripts tests/node/transcripts.test.ts replays through napi and the CLI:
+// a plain turn, an interrupted one, host tool calls (05, 05b) and a steered one.
+for (const name of ['01_plain_turn', '04_interrupt', '05_dynamic_tool', '05b_dynamic_tool_edges', '10_steer_compact']) {
   const replayed = scenario(name);
   const tolerated = { ...everyScenario, ...replayed.tolerated };
   test(`transcript ${name} replayed through the wasm engine matches the capture`, {
@@ -86,23 +126,13 @@ for (const name of ['01_plain_turn', '04_interrupt']) {
   }, async () => {
     const transcript = loadTranscript(name);
     const mock = await startMockResponses(replayed.mock);
-    const { page, pageErrors } = await openPage();
-    // Each engine's messages reach Node as they arrive, so the replay waits exactly as over napi.
-    const receivers = new Map<number, (text: string) => void>();
-    await page.exposeFunction('deliverMessage', (index: number, text: string) => receivers.get(index)?.(text));
+    const { page, pageErrors, connect } = await openPage();
     const host = { cwd: '/virtual/cwd', codexHome: '/virtual/codex-home' };
     const open: OpenConnection = async (receive) => {
       const options = { model: 'mock-model', modelProvider: 'mock_provider', ...host };
-      const index = await page.evaluate(([baseUrl, o]) => window.harness.open({ baseUrl, options: o }), [mock.baseUrl, options] as const);
-      receivers.set(index, receive);
-      return {
-        send(text) {
-          void page.evaluate(([i, t]) => window.harness.send(i, t), [index, text] as const).then((thrown) => {
-            if (thrown) receive(JSON.stringify({ sendFailed: thrown }));
-          });
-        },
-        close: () => page.evaluate((i) => window.harness.close(i), index),
-      };
+      const connection = await connect({ baseUrl: mock.baseUrl, options });
+      connection.onMessage(receive);
+      return connection;
     };
     try {
       const result = await replay(transcript, open);
@@ -110,6 +140,8 @@ for (const name of ['01_plain_turn', '04_interrupt']) {
       assertMessagesMatch(result, transcript, tolerated, host);
       // A page's fetch cannot set user-agent (Chromium drops it and sends its own), so that header is not checked.
       assertRequestsMatch(result, mock.requests, transcript, tolerated, host, { userAgentHeader: false });
+      // The page's fetch was aborted through its AbortSignal for each stream an interrupt or steer cut short.
+      assert.deepEqual(await observedAborts(replayed, mock), replayed.clientAborts ?? []);
       assert.deepEqual(pageErrors, []);
     } finally {
       await page.close();
@@ -117,6 +149,18 @@ for (const name of ['01_plain_turn', '04_interrupt']) {
     }
   });
 }
+
+test('turn/interrupt and turn/steer abort the page fetch of the stream they cut short', { timeout: 60_000 }, async () => {
+  const mock = await startMockResponses(cancellationScript());
+  const { page, pageErrors, connect } = await openPage();
+  try {
+    await interruptAndSteerMidStream(await connect({ baseUrl: mock.baseUrl }), mock);
+    assert.deepEqual(pageErrors, []);
+  } finally {
+    await page.close();
+    await mock.close();
+  }
+});
 
 for (const [store, adapterMessage] of [
   ['rejecting', 'quota exceeded during create'],
@@ -165,6 +209,45 @@ test('a turn with the scripted model completes in Chromium with no network', { t
     // One read per delta plus at least created, item added, item done and completed, each after a sleep.
     const minimumMs = (deltas.length + 4) * chunkDelayMs;
     assert.ok(elapsed >= minimumMs, `the turn took ${elapsed} ms, less than the ${minimumMs} ms its sleeps need`);
+    assert.deepEqual(pageErrors, []);
+  } finally {
+    await page.close();
+  }
+});
+
+test('a model script drives a host tool call in Chromium, and a malformed one is refused', { timeout: 30_000 }, async () => {
+  const { page, pageErrors, connect } = await openPage();
+  try {
+    const modelScript = {
+      responses: [
+        { output: [{ type: 'functionCall', name: 'lookup_ticket', arguments: { id: 'ABC-123' }, callId: 'call_1' }] },
+        { output: [{ type: 'message', text: ['Ticket ABC-123 ', 'is open.'] }] },
+      ],
+    };
+    const client = new SpindleClient(await connect({ options: { modelScript } }));
+    const calls: unknown[] = [];
+    client.onServerRequest((request) => {
+      calls.push(request.params);
+      return { contentItems: [{ type: 'inputText', text: 'open' }], success: true };
+    });
+    await client.initialize({ name: 'chromium-test', title: null, version: '1' }, { experimentalApi: true, optOutNotificationMethods: null });
+    const tools = [{ type: 'function', name: 'lookup_ticket', description: 'Fetch a ticket', inputSchema: { type: 'object' } }];
+    const { thread } = await client.threadStart({ dynamicTools: tools });
+    const turn = await client.runTurn(thread.id, 'ABC-123?');
+    const { items } = turn;
+    assert.equal(turn.status, 'completed', JSON.stringify(turn.error));
+    assert.deepEqual(calls, [
+      { threadId: thread.id, turnId: turn.id, callId: 'call_1', namespace: null, tool: 'lookup_ticket', arguments: { id: 'ABC-123' } },
+    ]);
+    const answer = items.at(-1);
+    assert.ok(answer?.type === 'agentMessage' && answer.text === 'Ticket ABC-123 is open.', JSON.stringify(items));
+    client.close();
+
+    const malformed = { responses: [{ output: [{ type: 'message', text: 'x' }], end: 'done' }] };
+    await assert.rejects(
+      connect({ options: { modelScript: malformed } }),
+      /invalid engine options: modelScript\.responses\[0\]\.end: unknown variant `done`/,
+    );
     assert.deepEqual(pageErrors, []);
   } finally {
     await page.close();

@@ -19,6 +19,7 @@ import {
 import { RequestError, SpindleClient, type Transport } from '../../ts/src/client/index.js';
 import { spawnTransport, type ChildProcessTransport } from '../../ts/src/transports/child-process.js';
 import { createFetchTransport } from '../../ts/src/transports/fetch.js';
+import { cancellationScript, interruptAndSteerMidStream } from '../support/cancellation.js';
 import { fakeServer, tick } from '../support/fake-server.ts';
 import { plainTurnEvents, startMockResponses } from '../support/mock-responses.js';
 import { assertValidServerMessage } from '../support/schema.js';
@@ -154,6 +155,20 @@ describe('spindle app-server', () => {
     }
   });
 
+  test('aborts the model request a turn/interrupt or turn/steer cuts short', { timeout: 30_000 }, async () => {
+    const mock = await startMockResponses(cancellationScript());
+    const codexHome = tempDir('home');
+    writeConfig(codexHome, mock.baseUrl);
+    const cli = startCli({ cwd: tempDir('cwd'), codexHome, env: { SPINDLE_TEST_MOCK_KEY: 'sk-mock-key' } });
+    try {
+      await interruptAndSteerMidStream(cli.transport, mock);
+      assert.equal(await cli.transport.exited, 0, cli.stderr.join('\n'));
+    } finally {
+      cli.transport.child.kill();
+      await mock.close();
+    }
+  });
+
   test('finishes what stdin asked for before exiting when stdin ends', { timeout: 30_000 }, async () => {
     const cli = startCli({ cwd: tempDir('cwd'), codexHome: tempDir('home') });
     const threadId = '0b6f7c3e-8d2a-4f1e-9c55-2a7d3e1f4b60';
@@ -250,6 +265,85 @@ describe('spindle app-server', () => {
     assert.equal(await cli.transport.exited, 1);
     assert.deepEqual(cli.lines, []);
     assert.match(cli.stderr.join('\n'), /spindle app-server: cannot open the store in .*a-file/);
+  });
+
+  test('plays a --script model script: a host tool call, an HTTP error, then the echo', { timeout: 30_000 }, async () => {
+    const codexHome = tempDir('home');
+    // A configured provider the script must win over: nothing listens on port 9.
+    writeConfig(codexHome, 'http://127.0.0.1:9/v1');
+    const script = join(tempDir('script'), 'script.json');
+    writeFileSync(
+      script,
+      JSON.stringify({
+        responses: [
+          { output: [{ type: 'functionCall', name: 'lookup_ticket', arguments: { id: 'ABC-123' }, callId: 'call_1' }] },
+          { output: [{ type: 'message', text: ['Ticket ABC-123 is open ', 'and owned by kim.'] }] },
+          { status: 503, error: { message: 'upstream unavailable' } },
+        ],
+      }),
+    );
+    const cli = startCli({ cwd: tempDir('cwd'), codexHome, args: ['--script', script] });
+    try {
+      await cli.client.initialize({ name: 'script-test', title: null, version: '1' }, { experimentalApi: true, optOutNotificationMethods: null });
+      const calls: unknown[] = [];
+      cli.client.onServerRequest((request) => {
+        calls.push(request.params);
+        return { contentItems: [{ type: 'inputText', text: 'open, owned by kim' }], success: true };
+      });
+      const tools = [{ type: 'function', name: 'lookup_ticket', description: 'Fetch a ticket', inputSchema: { type: 'object' } }];
+      const { thread } = await cli.client.threadStart({ dynamicTools: tools });
+      assert.equal(thread.modelProvider, 'scripted');
+
+      const tool = await cli.client.runTurn(thread.id, 'What about ABC-123?');
+      assert.equal(tool.status, 'completed', JSON.stringify(tool.error));
+      assert.deepEqual(calls, [
+        { threadId: thread.id, turnId: tool.id, callId: 'call_1', namespace: null, tool: 'lookup_ticket', arguments: { id: 'ABC-123' } },
+      ]);
+      assert.deepEqual(
+        tool.items.map((item) => item.type),
+        ['userMessage', 'dynamicToolCall', 'agentMessage'],
+      );
+      const answer = tool.items.at(-1);
+      assert.ok(answer?.type === 'agentMessage' && answer.text === 'Ticket ABC-123 is open and owned by kim.', JSON.stringify(answer));
+
+      const failed = await cli.client.runTurn(thread.id, 'Again?');
+      assert.equal(failed.status, 'failed');
+      assert.deepEqual(failed.error, {
+        message: 'We\u2019re currently experiencing high demand, which may cause temporary errors.',
+        codexErrorInfo: 'internalServerError',
+        additionalDetails: null,
+        misalignment: null,
+      });
+
+      const echoed = await cli.client.runTurn(thread.id, 'Still there?');
+      assert.equal(echoed.status, 'completed');
+      const echo = echoed.items.find((item) => item.type === 'agentMessage');
+      assert.ok(echo?.type === 'agentMessage' && echo.text.startsWith('You said: \u201cStill there?\u201d'), JSON.stringify(echo));
+
+      cli.transport.close();
+      assert.equal(await cli.transport.exited, 0, cli.stderr.join('\n'));
+      validatedMessages(cli);
+    } finally {
+      cli.transport.child.kill();
+    }
+  });
+
+  test('refuses a model script that does not check out, naming the problem, with exit code 1', { timeout: 15_000 }, async () => {
+    const dir = tempDir('script');
+    const cases: Array<[string, string, RegExp]> = [
+      ['status.json', JSON.stringify({ responses: [{}, { status: 42 }] }), /invalid engine options: modelScript\.responses\[1\]: status 42 is not an HTTP status/],
+      ['typo.json', JSON.stringify({ responses: [{ output: [{ type: 'mesage', text: 'x' }] }] }), /modelScript\.responses\[0\]\.output\[0\]\.type: unknown variant `mesage`/],
+      ['broken.json', '{"responses": [', /model script: .*broken\.json is not JSON/],
+    ];
+    for (const [name, text, pattern] of cases) {
+      writeFileSync(join(dir, name), text);
+      const cli = startCli({ cwd: tempDir('cwd'), codexHome: tempDir('home'), env: { SPINDLE_MODEL_SCRIPT: join(dir, name) } });
+      assert.equal(await cli.transport.exited, 1, name);
+      assert.deepEqual(cli.lines, []);
+      const stderr = cli.stderr.join('\n');
+      assert.match(stderr, pattern);
+      assert.doesNotMatch(stderr, /\n\s+at /, 'a configuration error prints no stack');
+    }
   });
 
   test('refuses a provider whose wire_api is not responses, on stderr, with exit code 1', { timeout: 15_000 }, async () => {

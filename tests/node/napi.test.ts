@@ -1,5 +1,5 @@
-// The napi addon through createBindingEngine: the wire, failing JS adapters, turns, connection lifetime, and
-// the host's unload API.
+// The napi addon through createBindingEngine: the wire, failing JS adapters, turns, cancellation of the model
+// request, connection lifetime, and the host's unload API.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type {
@@ -10,6 +10,10 @@ import type {
 } from '../../ts/src/runtime/binding.ts';
 import { createBindingEngine } from '../../ts/src/runtime/node.ts';
 import { createMemoryStore, toStoreCall, type StoreAdapter } from '../../ts/src/stores/index.ts';
+import { createFetchTransport } from '../../ts/src/transports/fetch.ts';
+import { connectInProcess } from '../../ts/src/transports/in-process.ts';
+import { cancellationScript, interruptAndSteerMidStream } from '../support/cancellation.ts';
+import { startMockResponses } from '../support/mock-responses.ts';
 import { assertValidServerMessage } from '../support/schema.ts';
 import { createInbox, type Inbox, type Message } from '../support/wait.ts';
 
@@ -188,6 +192,16 @@ test('a model transport whose post rejects fails the turn with an error notifica
   const errors = session.inbox.messages.filter((m) => m.method === 'error' && paramsOf(m).turnId === turnId);
   assert.equal(errors.length, 1, 'expected one error notification for the turn');
   session.assertAllValid();
+});
+
+test('turn/interrupt and turn/steer abort the in-flight model request through the fetch transport', async () => {
+  const mock = await startMockResponses(cancellationScript());
+  try {
+    const engine = createBindingEngine(JSON.stringify(options), createFetchTransport({ baseUrl: mock.baseUrl }), null);
+    await interruptAndSteerMidStream(connectInProcess(engine), mock);
+  } finally {
+    await mock.close();
+  }
 });
 
 test('send after close throws', async () => {

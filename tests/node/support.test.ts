@@ -44,8 +44,8 @@ function parseSse(text: string): object[] {
     });
 }
 
-const post = (url: string, body: unknown, headers: Record<string, string> = {}) =>
-  fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+const post = (url: string, body: unknown, headers: Record<string, string> = {}, signal?: AbortSignal) =>
+  fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body), signal });
 
 describe('mock Responses server', () => {
   it('streams events as SSE frames that reassemble byte for byte, split inside UTF-8 characters', async () => {
@@ -196,6 +196,32 @@ describe('mock Responses server', () => {
       for (;;) if ((await reader.read()).done) return 'ended';
     })().catch(() => 'ended');
     assert.equal(await drained, 'ended');
+  });
+
+  it('records a stream the client aborts, and neither one sent whole nor one close() ended', async () => {
+    const mock = await startMockResponses([
+      { events: plainTurnEvents('whole') },
+      { events: plainTurnEvents('stalled').slice(0, 2), keepOpen: true },
+      { events: plainTurnEvents('left open').slice(0, 2), keepOpen: true },
+    ]);
+    try {
+      await (await post(`${mock.baseUrl}/responses`, {})).text();
+      const controller = new AbortController();
+      const stalled = await post(`${mock.baseUrl}/responses`, {}, {}, controller.signal);
+      const reader = stalled.body!.getReader();
+      assert.equal((await reader.read()).done, false);
+      const leftOpen = await post(`${mock.baseUrl}/responses`, {});
+      assert.equal((await leftOpen.body!.getReader().read()).done, false);
+      assert.deepEqual(mock.abortedIndexes(), []);
+      await assert.rejects(mock.abortOf(1, 50), /did not abort the answer to request 1 within 50 ms/);
+      controller.abort();
+      await mock.abortOf(1);
+      assert.equal(mock.requests[1]!.abortedByClient, true);
+      await assert.rejects(mock.abortOf(0, 50), /request 0/);
+    } finally {
+      await mock.close();
+    }
+    assert.deepEqual(mock.abortedIndexes(), [1], 'close() ending request 2 is not a client abort');
   });
 });
 
@@ -453,6 +479,7 @@ describe('tolerated differences', () => {
       path: '/v1/responses',
       headers: { 'session-id': threadId, 'x-other': 'dropped' },
       body: { prompt_cache_key: threadId, input: ids.map((id) => ({ type: 'message', id: `msg_${id}` })), client_metadata: {} },
+      abortedByClient: false,
     });
     const learned = { ours: [], notJson: [], missed: [], learned: { uuids: new Map([['2', thread]]), strings: new Map() } };
     const golden = inlineTranscript([], [request('<uuid:2>', ['<uuid:7>', '<uuid:9>']), request('<uuid:2>', ['<uuid:7>'])] as unknown as JsonObject[]);

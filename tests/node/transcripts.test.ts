@@ -21,7 +21,7 @@ import {
   type OpenConnection,
   type Replay,
 } from '../support/replay.js';
-import { everyScenario, scenarios, type Scenario } from '../support/scenarios.js';
+import { everyScenario, observedAborts, scenarios, type Scenario } from '../support/scenarios.js';
 import { loadTranscript, type Transcript } from '../support/transcript.js';
 
 const cliPath = fileURLToPath(new URL('../../ts/dist/cli/main.js', import.meta.url));
@@ -110,6 +110,8 @@ interface Outcome {
   result: Replay;
   requests: RecordedRequest[];
   host: HostPaths;
+  /** The model requests the client had aborted mid-stream when the last server closed. */
+  aborted: number[];
 }
 
 async function run(scenario: Scenario, transcript: Transcript, target: Target): Promise<Outcome> {
@@ -119,9 +121,22 @@ async function run(scenario: Scenario, transcript: Transcript, target: Target): 
     cwd: realpathSync(mkdtempSync(join(tmpdir(), 'spindle-replay-cwd-'))),
     codexHome: realpathSync(mkdtempSync(join(tmpdir(), 'spindle-replay-home-'))),
   };
+  const open = target.connect(mock.baseUrl, host, scenario);
+  let aborted: number[] = [];
+  // Looked at before each server closes: a server process killed at close would close its streams too.
+  const watched: OpenConnection = async (receive) => {
+    const connection = await open(receive);
+    return {
+      send: (text) => connection.send(text),
+      async close() {
+        aborted = await observedAborts(scenario, mock);
+        await connection.close();
+      },
+    };
+  };
   try {
-    const result = await replay(transcript, target.connect(mock.baseUrl, host, scenario));
-    return { result, requests: [...mock.requests], host };
+    const result = await replay(transcript, watched);
+    return { result, requests: [...mock.requests], host, aborted };
   } finally {
     await mock.close();
     rmSync(host.cwd, { recursive: true, force: true });
@@ -150,6 +165,10 @@ for (const scenario of scenarios) {
       it('makes the model requests the capture made, on the fields Spindle sends', { todo }, async () => {
         const { result, requests, host } = await replayed();
         assertRequestsMatch(result, requests, transcript, tolerated, host);
+      });
+
+      it('aborts the HTTP request of each stream an interrupt or a steer cut short, and no other', { todo }, async () => {
+        assert.deepEqual((await replayed()).aborted, scenario.clientAborts ?? []);
       });
     });
   }

@@ -17,7 +17,7 @@ import { assertValidServerMessage } from './schema.ts';
 export type Message = Record<string, unknown>;
 
 /** The page's `window.harness` (tests/browser/page.html). */
-interface Harness {
+export interface Harness {
   ready(): Promise<void>;
   open(options?: {
     baseUrl?: string | null;

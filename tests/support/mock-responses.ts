@@ -23,6 +23,8 @@ export interface RecordedRequest {
   path: string;
   headers: Record<string, string>;
   body: unknown;
+  /** Set once the client closed the connection while the mock was still streaming this answer (an aborted fetch). */
+  abortedByClient: boolean;
 }
 
 export type MockScript = MockResponse[] | ((index: number, body: unknown) => MockResponse);
@@ -32,6 +34,13 @@ export interface MockResponsesServer {
   baseUrl: string;
   /** Every request except CORS preflights, in arrival order. */
   requests: RecordedRequest[];
+  /**
+   * Resolves once the client has aborted the streamed answer to `requests[index]`; rejects after `timeoutMs`
+   * if it has not (the answer was sent whole, or is still streaming).
+   */
+  abortOf(index: number, timeoutMs?: number): Promise<void>;
+  /** The indexes into `requests` of the answers the client aborted mid-stream so far, ascending. */
+  abortedIndexes(): number[];
   /** Ends open streams and stops the server. */
   close(): Promise<void>;
 }
@@ -59,6 +68,7 @@ function sseFrame(event: object): string {
 export async function startMockResponses(script: MockScript): Promise<MockResponsesServer> {
   const requests: RecordedRequest[] = [];
   const openResponses = new Set<ServerResponse>();
+  const abortListeners = new Set<() => void>();
   let modelCalls = 0;
   let closed = false;
 
@@ -77,7 +87,8 @@ export async function startMockResponses(script: MockScript): Promise<MockRespon
     const text = await readBody(req);
     const body = parseBody(text);
     const path = req.url ?? '/';
-    requests.push({ method: req.method ?? '', path, headers: flattenHeaders(req), body });
+    const record: RecordedRequest = { method: req.method ?? '', path, headers: flattenHeaders(req), body, abortedByClient: false };
+    requests.push(record);
 
     if (req.method !== 'POST' || path.split('?')[0] !== '/v1/responses') {
       reply(res, 404, jsonError(`mock: no route for ${req.method} ${path}`));
@@ -88,15 +99,22 @@ export async function startMockResponses(script: MockScript): Promise<MockRespon
     if (answer === undefined) {
       reply(res, 500, jsonError(`mock: no scripted response for request ${index}`));
     } else if (answer.events !== undefined) {
-      await stream(res, answer);
+      await stream(res, answer, record);
     } else {
       reply(res, answer.status ?? 200, answer.body ?? '', answer.headers);
     }
   }
 
-  async function stream(res: ServerResponse, answer: MockResponse): Promise<void> {
+  async function stream(res: ServerResponse, answer: MockResponse, record: RecordedRequest): Promise<void> {
     openResponses.add(res);
-    res.on('close', () => openResponses.delete(res));
+    res.on('close', () => {
+      openResponses.delete(res);
+      // Closed before the mock ended the answer and not by close(): the client went away mid-stream.
+      if (!res.writableEnded && !closed) {
+        record.abortedByClient = true;
+        for (const listener of [...abortListeners]) listener();
+      }
+    });
     res.writeHead(answer.status ?? 200, {
       ...corsHeaders,
       'content-type': 'text/event-stream',
@@ -125,6 +143,24 @@ export async function startMockResponses(script: MockScript): Promise<MockRespon
   return {
     baseUrl: `http://127.0.0.1:${port}/v1`,
     requests,
+    abortOf(index, timeoutMs = 5_000) {
+      return new Promise<void>((resolve, reject) => {
+        const check = (): boolean => {
+          if (!requests[index]?.abortedByClient) return false;
+          abortListeners.delete(check);
+          clearTimeout(timer);
+          resolve();
+          return true;
+        };
+        const timer = setTimeout(() => {
+          abortListeners.delete(check);
+          reject(new Error(`the client did not abort the answer to request ${index} within ${timeoutMs} ms`));
+        }, timeoutMs);
+        abortListeners.add(check);
+        check();
+      });
+    },
+    abortedIndexes: () => requests.flatMap((request, index) => (request.abortedByClient ? [index] : [])),
     async close() {
       if (closed) return;
       closed = true;

@@ -14,6 +14,7 @@ import {
   reasoningItemEvents,
   type MockFunctionCall,
   type MockResponse,
+  type MockResponsesServer,
 } from './mock-responses.js';
 import type { Tolerated } from './tolerances.js';
 import { loadTranscript } from './transcript.js';
@@ -34,6 +35,21 @@ export interface Scenario {
    * `stream_max_retries`); otherwise 0, as in every other capture.
    */
   providerRetries?: { request: number; stream: number };
+  /**
+   * The model requests (0-based, in order) whose streams the client cuts short with `turn/interrupt` or
+   * `turn/steer`: the engine must abort each one's HTTP request through the transport, and no other.
+   */
+  clientAborts?: number[];
+}
+
+/**
+ * The indexes of the model requests whose streams the client aborted, once the ones `scenario` expects have
+ * had up to `timeoutMs` to show up: the close of an aborted connection reaches the mock a little after the
+ * engine has moved on. Call it before closing the server, whose exit would close every connection.
+ */
+export async function observedAborts(scenario: Scenario, mock: MockResponsesServer, timeoutMs = 2_000): Promise<number[]> {
+  await Promise.allSettled((scenario.clientAborts ?? []).map((index) => mock.abortOf(index, timeoutMs)));
+  return mock.abortedIndexes();
 }
 
 /**
@@ -126,6 +142,7 @@ export const scenarios: Scenario[] = [
   {
     name: '04_interrupt',
     mock: [stalledMessage('msg_slow', ['one ', 'two ']), plain('ok, stopped', 'msg_after')],
+    clientAborts: [0],
     tolerated: {
       turnAbortedText: 'the <turn_aborted> marker is worded by Spindle itself (PROTOCOL.md §7.4)',
     },
@@ -214,6 +231,7 @@ export const scenarios: Scenario[] = [
       { events: messageTurnEvents(['SUMMARY: user asked three things; all handled.'], 'msg_summary') },
       plain('Still here after compaction.', 'msg_post_compact'),
     ],
+    clientAborts: [0, 2],
     tolerated: {
       tokenUsageResent: '0.169 re-sends unchanged token usage at a start-or-steer and when compaction starts (README)',
       compactionEstimate: "the context size after compaction is each server's estimate over its own history",

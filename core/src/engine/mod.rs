@@ -18,6 +18,7 @@ use serde_json::Value;
 use ts_rs::TS;
 
 use crate::host::{Clock, ModelTransport, Spawn};
+use crate::model::script::ModelScript;
 use crate::model::scripted::ScriptedModel;
 use crate::protocol::model::Model;
 use crate::store::memory::MemoryThreadStore;
@@ -63,6 +64,9 @@ pub struct EngineOptions {
     /// Delay between the scripted model's chunks, for demos.
     #[ts(type = "number")]
     pub scripted_chunk_delay_ms: u64,
+    /// What the scripted model (the engine without a model transport) answers, one response per
+    /// model request, before it falls back to echoing the user (README "Scripted model").
+    pub model_script: Option<ModelScript>,
     /// Silent retries of a model request that failed before streaming (5xx, transport error);
     /// codex's `request_max_retries`. 0, the captures' setting, turns them off.
     pub request_max_retries: u32,
@@ -85,6 +89,7 @@ impl Default for EngineOptions {
             source: Value::String("vscode".into()),
             models: Vec::new(),
             scripted_chunk_delay_ms: 0,
+            model_script: None,
             request_max_retries: 0,
             stream_max_retries: 0,
         }
@@ -92,7 +97,8 @@ impl Default for EngineOptions {
 }
 
 impl EngineOptions {
-    /// Parses options JSON from a binding; `""` and `null` mean all defaults.
+    /// Parses options JSON from a binding; `""` and `null` mean all defaults. A model script is
+    /// checked here too; its errors name the problem's path, e.g. `modelScript.responses[1].status`.
     pub fn from_json(text: &str) -> Result<EngineOptions, String> {
         if text.trim().is_empty() || text.trim() == "null" {
             return Ok(EngineOptions::default());
@@ -174,9 +180,10 @@ pub struct Engine {
 impl Engine {
     /// Builds an engine over the host's services.
     pub fn new(options: EngineOptions, host: EngineHost) -> Engine {
-        let transport = host
-            .transport
-            .unwrap_or_else(|| Arc::new(ScriptedModel::new(host.clock.clone(), options.scripted_chunk_delay_ms)));
+        let transport = host.transport.unwrap_or_else(|| {
+            let script = options.model_script.clone().unwrap_or_default();
+            Arc::new(ScriptedModel::new(host.clock.clone(), options.scripted_chunk_delay_ms, script))
+        });
         let shared = EngineShared {
             options,
             spawn: host.spawn,

@@ -23,7 +23,7 @@ pub struct HangingModel {
 
 impl HangingModel {
     pub fn new() -> Arc<HangingModel> {
-        let inner = ScriptedModel::new(Arc::new(super::SystemClock), 0);
+        let inner = ScriptedModel::new(Arc::new(super::SystemClock), 0, Default::default());
         Arc::new(HangingModel { inner, hanging: Mutex::new(BTreeSet::new()), bodies: Mutex::new(Vec::new()) })
     }
 }

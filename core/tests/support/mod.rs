@@ -178,8 +178,14 @@ pub struct RecordingModel {
 }
 
 impl RecordingModel {
+    /// The scripted model with no script: it echoes.
     pub fn new() -> Arc<RecordingModel> {
-        let inner = spindle_core::model::scripted::ScriptedModel::new(Arc::new(SystemClock), 0);
+        RecordingModel::with_script(Default::default())
+    }
+
+    /// The scripted model playing `script`.
+    pub fn with_script(script: spindle_core::model::script::ModelScript) -> Arc<RecordingModel> {
+        let inner = spindle_core::model::scripted::ScriptedModel::new(Arc::new(SystemClock), 0, script);
         Arc::new(RecordingModel { inner, bodies: std::sync::Mutex::new(Vec::new()) })
     }
 }

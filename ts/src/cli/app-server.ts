@@ -11,15 +11,15 @@
 
 import { createInterface } from 'node:readline';
 
-import { createEngine, openSqliteStore } from '../index.js';
+import { openSqliteStore } from '../index.js';
 import { connectInProcess } from '../transports/in-process.js';
 import type { StoreChoice } from './config.js';
-import type { CliHost } from './host.js';
+import { createHostEngine, type CliHost } from './host.js';
 
 /** Runs until stdin ends and the engine has settled; resolves with the exit code. */
 export async function runAppServer(host: CliHost, storeChoice: StoreChoice): Promise<number> {
   const store = storeChoice.type === 'sqlite' ? await openStore(storeChoice.dir) : null;
-  const engine = createEngine({ options: host.options, transport: host.transport, store: store });
+  const engine = createHostEngine(host, { store });
   const transport = connectInProcess(engine);
 
   let stdinEnded = false;

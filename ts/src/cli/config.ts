@@ -40,28 +40,40 @@ export function resolveCodexHome(env: Env, homeDir: string): string {
 export type StoreChoice = { type: 'memory' } | { type: 'sqlite'; dir: string };
 
 /**
- * The store `app-server`'s arguments select: `--store <dir>` (or `--store=<dir>`) a SQLite store
- * in that directory, `--store memory` none that outlives the process, and by default SQLite in
- * `$CODEX_HOME/spindle`. Other arguments are returned as `ignored`.
+ * Takes `--<name> <value>` and `--<name>=<value>` out of `args`: the last value given (`undefined`
+ * when absent) and the arguments left. A flag without a value is a `ConfigError` saying `needs`.
  */
-export function resolveStoreChoice(args: string[], codexHome: string): { store: StoreChoice; ignored: string[] } {
+function takeOption(args: string[], name: string, needs: string): { value: string | undefined; rest: string[] } {
+  const flag = `--${name}`;
   let value: string | undefined;
-  const ignored: string[] = [];
+  const rest: string[] = [];
   for (let i = 0; i < args.length; i += 1) {
     const arg = args[i] ?? '';
-    if (arg === '--store') {
-      value = args[i + 1];
-      if (value === undefined || value === '') throw new ConfigError('--store needs a directory, or "memory"');
-      i += 1;
-    } else if (arg.startsWith('--store=')) {
-      value = arg.slice('--store='.length);
-      if (value === '') throw new ConfigError('--store needs a directory, or "memory"');
+    if (arg === flag || arg.startsWith(`${flag}=`)) {
+      value = arg === flag ? args[(i += 1)] : arg.slice(flag.length + 1);
+      if (value === undefined || value === '') throw new ConfigError(`${flag} needs ${needs}`);
     } else {
-      ignored.push(arg);
+      rest.push(arg);
     }
   }
-  if (value === 'memory') return { store: { type: 'memory' }, ignored };
-  return { store: { type: 'sqlite', dir: value ?? join(codexHome, 'spindle') }, ignored };
+  return { value, rest };
+}
+
+/** `--store <dir>|memory`: SQLite in `<dir>` (default `$CODEX_HOME/spindle`), or none. */
+export function resolveStoreChoice(args: string[], codexHome: string): { store: StoreChoice; ignored: string[] } {
+  const { value, rest } = takeOption(args, 'store', 'a directory, or "memory"');
+  if (value === 'memory') return { store: { type: 'memory' }, ignored: rest };
+  return { store: { type: 'sqlite', dir: value ?? join(codexHome, 'spindle') }, ignored: rest };
+}
+
+/** `spindle app-server`'s arguments: the store choice and `--script <file>` (a model script). */
+export function appServerArgs(
+  args: string[],
+  codexHome: string,
+): { store: StoreChoice; scriptPath: string | null; ignored: string[] } {
+  const { value: scriptPath, rest } = takeOption(args, 'script', 'a file name');
+  const { store, ignored } = resolveStoreChoice(rest, codexHome);
+  return { store, scriptPath: scriptPath ?? null, ignored };
 }
 
 /**

@@ -3,9 +3,8 @@
 
 import { SpindleClient } from '../client/client.js';
 import type { Notification } from '../client/methods.js';
-import { createEngine } from '../index.js';
 import { connectInProcess } from '../transports/in-process.js';
-import type { CliHost } from './host.js';
+import { createHostEngine, type CliHost } from './host.js';
 
 export const DEMO_PROMPTS: readonly string[] = [
   'Hello! What can you do?',
@@ -22,10 +21,7 @@ export async function runDemo(host: CliHost, prompts: readonly string[], version
   const dim = (text: string): string => (color ? `\x1b[2m${text}\x1b[22m` : text);
   const bold = (text: string): string => (color ? `\x1b[1m${text}\x1b[22m` : text);
 
-  const engine = createEngine({
-    options: { ...host.options, scriptedChunkDelayMs: SCRIPTED_CHUNK_DELAY_MS },
-    transport: host.transport,
-  });
+  const engine = createHostEngine(host, { options: { scriptedChunkDelayMs: SCRIPTED_CHUNK_DELAY_MS } });
   const client = new SpindleClient(connectInProcess(engine));
 
   let streaming = false;
@@ -44,7 +40,8 @@ export async function runDemo(host: CliHost, prompts: readonly string[], version
     out.write(`${dim(`  · ${describe(notification)}`)}\n`);
   });
 
-  const model = host.config.baseUrl === null ? 'the scripted model (offline)' : `${host.config.modelProvider} at ${host.config.baseUrl}`;
+  const scripted = host.options.modelScript ? 'the scripted model playing its script (offline)' : 'the scripted model (offline)';
+  const model = host.config.baseUrl === null ? scripted : `${host.config.modelProvider} at ${host.config.baseUrl}`;
   out.write(dim(`spindle ${version} demo — an in-process engine talking to ${model}\n`));
   await client.initialize({ name: 'spindle_demo', title: 'Spindle demo', version });
   // `thread/started` follows the response; wait for it so the first prompt prints after it.

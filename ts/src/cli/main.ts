@@ -2,16 +2,17 @@
 // The `spindle` command: `app-server` (stdio JSON-RPC, like `codex app-server`) and `demo`.
 
 import { readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
 
 import { runAppServer } from './app-server.js';
-import { ConfigError, resolveStoreChoice } from './config.js';
+import { appServerArgs, ConfigError, resolveCodexHome } from './config.js';
 import { runDemo, DEMO_PROMPTS } from './demo.js';
 import { loadHost } from './host.js';
 
 const usage = `Usage: spindle <command>
 
 Commands:
-  app-server [--store <dir>|memory]
+  app-server [--store <dir>|memory] [--script <file>]
                     serve the Codex app-server v2 protocol on stdin/stdout
                     (newline-delimited JSON-RPC); the model comes from
                     $CODEX_HOME/config.toml, else OPENAI_API_KEY, else the
@@ -24,6 +25,9 @@ Commands:
                     unless OPENAI_API_KEY is set
 
 Options:
+  --script <file>   play a model script (JSON, see the README's "Scripted
+                    model") with the scripted model; SPINDLE_MODEL_SCRIPT
+                    names one too
   -h, --help        show this help
   -v, --version     show the version
 `;
@@ -38,10 +42,9 @@ async function main(args: string[]): Promise<number> {
   const [command, ...rest] = args;
   switch (command) {
     case 'app-server': {
-      const host = loadHost(process.env, { readConfig: true });
-      const { store, ignored } = resolveStoreChoice(rest, host.codexHome);
+      const { store, scriptPath, ignored } = appServerArgs(rest, resolveCodexHome(process.env, homedir()));
       if (ignored.length > 0) process.stderr.write(`spindle app-server: ignoring arguments: ${ignored.join(' ')}\n`);
-      return runAppServer(host, store);
+      return runAppServer(loadHost(process.env, { readConfig: true, scriptPath }), store);
     }
     case 'demo':
       return runDemo(loadHost(process.env, { readConfig: false }), rest.length > 0 ? rest : DEMO_PROMPTS, packageVersion());
