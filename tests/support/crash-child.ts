@@ -1,6 +1,7 @@
 // The process tests/node/crash.test.ts kills: an engine on a SQLite store, kept busy until SIGKILL with
-// turns (against the mock Responses server), renames and queue appends. Every write the engine or the
-// store acknowledged is printed as one JSON line on stdout, after the acknowledgement arrived.
+// turns (against the mock Responses server), turns the mock holds open (HELD in their input), renames
+// and queue appends. Every write the engine or the store acknowledged is printed as one JSON line on
+// stdout, after the acknowledgement arrived.
 //
 // Usage: node --import tsx crash-child.ts <storeDir> <mockBaseUrl> <runTag>
 import { randomUUID } from 'node:crypto';
@@ -15,8 +16,13 @@ export type Ack =
   | { kind: 'ready' }
   | { kind: 'thread'; threadId: string }
   | { kind: 'turn'; threadId: string; turnId: string }
+  | { kind: 'started'; threadId: string; turnId: string; text: string }
   | { kind: 'name'; threadId: string; name: string; sequence: number }
   | { kind: 'queued'; threadId: string; queuedTurnId: string };
+
+/** Input holding this marker makes the test's mock hold the model stream open (crash.test.ts spells it
+ * too: importing a value from this file would run it). */
+const HELD = '[held]';
 
 const [dir, baseUrl, runTag] = process.argv.slice(2);
 if (!dir || !baseUrl || !runTag) throw new Error('usage: crash-child.ts <storeDir> <mockBaseUrl> <runTag>');
@@ -31,13 +37,10 @@ const client = new SpindleClient(connectInProcess(engine));
 await client.initialize({ name: 'crash-child', title: null, version: '1' });
 ack({ kind: 'ready' });
 
-const threads: string[] = [];
-
 /** Starts threads and runs turns on them, renaming each thread after every turn. */
 async function conversations(worker: number): Promise<never> {
   for (let round = 1; ; round += 1) {
     const { thread } = await client.threadStart({});
-    threads.push(thread.id);
     ack({ kind: 'thread', threadId: thread.id });
     for (let sequence = 1; sequence <= 3; sequence += 1) {
       const turn = await client.runTurn(thread.id, `${runTag} worker ${worker} round ${round} turn ${sequence}`);
@@ -49,15 +52,30 @@ async function conversations(worker: number): Promise<never> {
   }
 }
 
-/** Appends queued turns straight to the store (the queue methods are not wired to the engine yet). */
-async function queueAppends(): Promise<never> {
-  for (;;) {
-    const threadId = threads.at(-1) ?? randomUUID();
-    const queuedTurnId = randomUUID();
-    const params = { threadId, input: [{ type: 'text', text: `${runTag} queued`, text_elements: [] }] };
-    await store.call('appendQueuedTurn', JSON.stringify([queuedTurnId, threadId, params, Date.now()]));
-    ack({ kind: 'queued', threadId, queuedTurnId });
+/** Starts turns the mock never finishes, each on a new thread; a started turn is acknowledged once
+ * `turn/start` answered (the engine saves the turn before it answers). */
+async function heldTurns(): Promise<never> {
+  for (let round = 1; ; round += 1) {
+    const { thread } = await client.threadStart({});
+    const text = `${runTag} held ${round} ${HELD}`;
+    const { turn } = await client.turnStart({ threadId: thread.id, input: [{ type: 'text', text, text_elements: [] }] });
+    ack({ kind: 'started', threadId: thread.id, turnId: turn.id, text });
+    // A few per run are enough; the other workers' traffic is what the kill should land in.
+    await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
 
-await Promise.all([conversations(1), conversations(2), queueAppends()]);
+/** Appends queued turns straight to the store, to a thread of their own that runs no turns: the engine
+ * drains a thread's queue when one of its turns ends, and a drained row becomes a turn (no longer a row). */
+async function queueAppends(): Promise<never> {
+  const { thread } = await client.threadStart({});
+  ack({ kind: 'thread', threadId: thread.id });
+  for (;;) {
+    const queuedTurnId = randomUUID();
+    const params = { threadId: thread.id, input: [{ type: 'text', text: `${runTag} queued`, text_elements: [] }] };
+    await store.call('appendQueuedTurn', JSON.stringify([queuedTurnId, thread.id, params, Date.now()]));
+    ack({ kind: 'queued', threadId: thread.id, queuedTurnId });
+  }
+}
+
+await Promise.all([conversations(1), conversations(2), heldTurns(), queueAppends()]);

@@ -116,7 +116,6 @@ mod tests {
     use pretty_assertions::assert_eq;
     use serde_json::json;
 
-
     fn turn(id: &str, status: TurnStatus, items: &[&str]) -> Turn {
         let items = items
             .iter()
@@ -192,7 +191,10 @@ mod tests {
         (cut_off.completed_at, cut_off.duration_ms) = (None, None);
         assert_eq!(history.turns(), vec![cut_off.clone(), turn("b", TurnStatus::Completed, &["next"])]);
         let marker = request::turn_aborted("a");
-        assert_eq!(history.model_items(), vec![json!("hi"), json!("steer"), marker.clone(), json!("next"), json!("answer")]);
+        assert_eq!(
+            history.model_items(),
+            vec![json!("hi"), json!("steer"), marker.clone(), json!("next"), json!("answer")]
+        );
         // A copy holds the records an interrupt would have written, in the same places.
         assert_eq!(
             settle_records(&history.records, None),

@@ -229,7 +229,7 @@ impl LoadedThread {
 
     /// `item/started` and `item/completed` for a user message already in the turn.
     fn announce_user_message(&self, active: &ActiveTurn, item: &ThreadItem) {
-        self.emit_item_started(active, item);
+        self.emit_item_started(active, &ThreadItem { completed_at_ms: None, ..item.clone() });
         self.send_item_completed(active, item);
     }
 
@@ -498,7 +498,12 @@ fn new_active(mut turn: Turn, kind: TurnKind, user_agent: String, now_ms: i64) -
 
 /// Puts `input` into the turn as a finished user message item and into its model history;
 /// returns the item, which is announced separately (after the turn is saved).
-fn add_user_message(active: &mut ActiveTurn, input: &[UserInput], client_id: Option<String>, now_ms: i64) -> ThreadItem {
+fn add_user_message(
+    active: &mut ActiveTurn,
+    input: &[UserInput],
+    client_id: Option<String>,
+    now_ms: i64,
+) -> ThreadItem {
     let item = ThreadItem {
         id: ids::new_id(now_ms),
         details: ItemDetails::UserMessage { client_id, content: input.to_vec() },
