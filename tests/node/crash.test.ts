@@ -1,7 +1,8 @@
 // Crash safety of the SQLite store: a child process (tests/support/crash-child.ts) keeps an engine on the
 // store busy and is SIGKILLed at random points, again and again on the same directory; after every kill
 // the store must open cleanly, pass SQLite's integrity check, and hold everything the child was told
-// was saved. Needs the napi addon built first.
+// was saved — including turns killed mid-turn, which an engine over the reopened store reads back as
+// interrupted with their user message. Needs the napi addon built first.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -11,12 +12,24 @@ import { createInterface } from 'node:readline';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
-import { openSqliteStore, type NativeStore } from '../../ts/src/index.ts';
+import { SpindleClient } from '../../ts/src/client/index.ts';
+import { createEngine, openSqliteStore, type NativeStore } from '../../ts/src/index.ts';
+import { connectInProcess } from '../../ts/src/transports/in-process.ts';
 import type { Ack } from '../support/crash-child.ts';
-import { plainTurnEvents, startMockResponses } from '../support/mock-responses.ts';
+import { createdEvent, plainTurnEvents, startMockResponses, type MockResponse } from '../support/mock-responses.ts';
 
 const childPath = fileURLToPath(new URL('../support/crash-child.ts', import.meta.url));
 const KILLS = 20;
+/** The child's marker for turns whose model stream the mock holds open until the kill. */
+const HELD = '[held]';
+
+/** The mock's answer: a held-open stream for a turn whose last user message is marked HELD, else a reply. */
+function answer(_index: number, body: unknown): MockResponse {
+  const input = (body as { input?: Array<{ role?: string; content?: Array<{ text?: string }> }> }).input ?? [];
+  const lastUser = input.filter((item) => item.role === 'user').at(-1);
+  const held = lastUser?.content?.some((part) => part.text?.includes(HELD)) ?? false;
+  return held ? { events: [createdEvent('resp_held')], keepOpen: true } : { events: plainTurnEvents('Saved.') };
+}
 
 /** Runs the child until it has been busy for `busyMs` after saying it is ready, then SIGKILLs it. */
 async function runAndKill(dir: string, baseUrl: string, runTag: string, busyMs: number): Promise<Ack[]> {
@@ -93,8 +106,31 @@ async function assertAcknowledgedWritesKept(store: NativeStore, acks: Ack[]): Pr
   }
 }
 
+/** Each acknowledged turn the kill cut off (a `started` ack) reads back, through an engine over the
+ * reopened store, as an interrupted turn holding its user message. */
+async function assertStartedTurnsReadBackInterrupted(store: NativeStore, acks: Ack[]): Promise<void> {
+  const engine = createEngine({ options: { model: 'mock-model', modelProvider: 'mock_provider' }, store });
+  const client = new SpindleClient(connectInProcess(engine));
+  try {
+    await client.initialize({ name: 'crash-check', title: null, version: '1' });
+    for (const ack of acks) {
+      if (ack.kind !== 'started') continue;
+      const { thread } = await client.request('thread/read', { threadId: ack.threadId, includeTurns: true });
+      const turn = thread.turns.find((candidate) => candidate.id === ack.turnId);
+      assert.ok(turn, `acknowledged turn ${ack.turnId} of ${ack.threadId} is missing`);
+      assert.equal(turn.status, 'interrupted', `turn ${ack.turnId}`);
+      assert.equal(turn.error, null);
+      const first = turn.items[0];
+      assert.equal(first?.type, 'userMessage', `turn ${ack.turnId} lost its user message`);
+      assert.deepEqual(first.type === 'userMessage' ? first.content : null, [{ type: 'text', text: ack.text, text_elements: [] }]);
+    }
+  } finally {
+    client.close();
+  }
+}
+
 test(`a SQLite store keeps every acknowledged write across ${KILLS} SIGKILLs in busy traffic`, { timeout: 240_000 }, async () => {
-  const mock = await startMockResponses(() => ({ events: plainTurnEvents('Saved.') }));
+  const mock = await startMockResponses(answer);
   const dir = mkdtempSync(join(tmpdir(), 'spindle-crash-'));
   const acknowledged: Ack[] = [];
   try {
@@ -106,11 +142,16 @@ test(`a SQLite store keeps every acknowledged write across ${KILLS} SIGKILLs in 
       const store = await openSqliteStore(dir);
       assert.equal(await store.integrityCheck(), 'ok', `after kill ${kill} (${busyMs} ms busy)`);
       await assertAcknowledgedWritesKept(store, acknowledged);
+      // Nothing touches a held turn's thread again, so each kill checks only its own run's.
+      await assertStartedTurnsReadBackInterrupted(store, acks);
     }
     // The kills hit real traffic, not an idle process.
     for (const kind of ['thread', 'turn', 'name', 'queued'] as const) {
       assert.ok(acknowledged.filter((ack) => ack.kind === kind).length > KILLS, `too few ${kind} writes to mean anything`);
     }
+    // Held turns start at a gentler pace (one per 100 ms), so that they leave the store to the others.
+    const started = acknowledged.filter((ack) => ack.kind === 'started').length;
+    assert.ok(started > KILLS / 2, `too few turns were cut off mid-turn (${started}) to mean anything`);
   } finally {
     await mock.close();
     rmSync(dir, { recursive: true, force: true });

@@ -1,6 +1,7 @@
 // The process tests/node/crash.test.ts kills: an engine on a SQLite store, kept busy until SIGKILL with
-// turns (against the mock Responses server), renames and queue appends. Every write the engine or the
-// store acknowledged is printed as one JSON line on stdout, after the acknowledgement arrived.
+// turns (against the mock Responses server), turns the mock holds open (HELD in their input), renames
+// and queue appends. Every write the engine or the store acknowledged is printed as one JSON line on
+// stdout, after the acknowledgement arrived.
 //
 // Usage: node --import tsx crash-child.ts <storeDir> <mockBaseUrl> <runTag>
 import { randomUUID } from 'node:crypto';
@@ -15,8 +16,13 @@ export type Ack =
   | { kind: 'ready' }
   | { kind: 'thread'; threadId: string }
   | { kind: 'turn'; threadId: string; turnId: string }
+  | { kind: 'started'; threadId: string; turnId: string; text: string }
   | { kind: 'name'; threadId: string; name: string; sequence: number }
   | { kind: 'queued'; threadId: string; queuedTurnId: string };
+
+/** Input holding this marker makes the test's mock hold the model stream open (crash.test.ts spells it
+ * too: importing a value from this file would run it). */
+const HELD = '[held]';
 
 const [dir, baseUrl, runTag] = process.argv.slice(2);
 if (!dir || !baseUrl || !runTag) throw new Error('usage: crash-child.ts <storeDir> <mockBaseUrl> <runTag>');
@@ -30,7 +36,6 @@ const engine = createEngine({ options, transport: createFetchTransport({ baseUrl
 const client = new SpindleClient(connectInProcess(engine));
 await client.initialize({ name: 'crash-child', title: null, version: '1' });
 ack({ kind: 'ready' });
-
 
 /** Starts threads and runs turns on them, renaming each thread after every turn. */
 async function conversations(worker: number): Promise<never> {
@@ -47,19 +52,30 @@ async function conversations(worker: number): Promise<never> {
   }
 }
 
-/**
- * Appends queued turns straight to the store, for threads the engine never loads: on a loaded thread
- * the engine's own queue would dispatch them (tests/node/crash.test.ts checks the store, not dispatch).
- */
-async function queueAppends(): Promise<never> {
-  const queueThreads = [randomUUID(), randomUUID()];
-  for (let n = 0; ; n += 1) {
-    const threadId = queueThreads[n % queueThreads.length]!;
-    const queuedTurnId = randomUUID();
-    const params = { threadId, input: [{ type: 'text', text: `${runTag} queued`, text_elements: [] }] };
-    await store.call('appendQueuedTurn', JSON.stringify([queuedTurnId, threadId, params, Date.now()]));
-    ack({ kind: 'queued', threadId, queuedTurnId });
+/** Starts turns the mock never finishes, each on a new thread; a started turn is acknowledged once
+ * `turn/start` answered (the engine saves the turn before it answers). */
+async function heldTurns(): Promise<never> {
+  for (let round = 1; ; round += 1) {
+    const { thread } = await client.threadStart({});
+    const text = `${runTag} held ${round} ${HELD}`;
+    const { turn } = await client.turnStart({ threadId: thread.id, input: [{ type: 'text', text, text_elements: [] }] });
+    ack({ kind: 'started', threadId: thread.id, turnId: turn.id, text });
+    // A few per run are enough; the other workers' traffic is what the kill should land in.
+    await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
 
-await Promise.all([conversations(1), conversations(2), queueAppends()]);
+/** Appends queued turns straight to the store, to a thread of their own that runs no turns: the engine
+ * drains a thread's queue when one of its turns ends, and a drained row becomes a turn (no longer a row). */
+async function queueAppends(): Promise<never> {
+  const { thread } = await client.threadStart({});
+  ack({ kind: 'thread', threadId: thread.id });
+  for (;;) {
+    const queuedTurnId = randomUUID();
+    const params = { threadId: thread.id, input: [{ type: 'text', text: `${runTag} queued`, text_elements: [] }] };
+    await store.call('appendQueuedTurn', JSON.stringify([queuedTurnId, thread.id, params, Date.now()]));
+    ack({ kind: 'queued', threadId: thread.id, queuedTurnId });
+  }
+}
+
+await Promise.all([conversations(1), conversations(2), heldTurns(), queueAppends()]);

@@ -233,6 +233,13 @@ struct ActiveTurn {
     cancel: Option<oneshot::Sender<()>>,
 }
 
+impl ActiveTurn {
+    /// The turn with every finished item so far, view `full` (what history keeps).
+    fn full_turn(&self) -> Turn {
+        Turn { items: self.items.clone(), items_view: TurnItemsView::Full, ..self.turn.clone() }
+    }
+}
+
 struct LoadedThread {
     shared: Arc<EngineShared>,
     stored: StoredThread,
@@ -274,7 +281,7 @@ impl LoadedThread {
                 ThreadCommand::StartTurn { request, responder } => self.start_turn(request, responder).await,
                 ThreadCommand::Interrupt { turn_id, responder } => self.interrupt(turn_id, responder).await,
                 ThreadCommand::Steer { input, client_id, expected_turn_id, responder } => {
-                    self.steer(input, client_id, expected_turn_id, responder)
+                    self.steer(input, client_id, expected_turn_id, responder).await
                 }
                 ThreadCommand::Compact { responder } => self.compact(responder).await,
                 ThreadCommand::SetName { name, responder } => self.set_name(name, responder).await,
@@ -330,10 +337,7 @@ impl LoadedThread {
         if include_turns {
             thread.turns = self.turns.clone();
             if let Some(active) = &self.active {
-                let mut turn = active.turn.clone();
-                turn.items = active.items.clone();
-                turn.items_view = TurnItemsView::Full;
-                thread.turns.push(turn);
+                thread.turns.push(active.full_turn());
             }
         }
         thread

@@ -5,6 +5,7 @@
 pub mod bridge;
 #[cfg(any(test, feature = "conformance"))]
 pub mod conformance;
+pub mod history;
 pub mod memory;
 pub mod memory_queue;
 pub mod queue_store;

@@ -52,10 +52,22 @@ pub struct StoredThread {
 #[serde(tag = "type", rename_all = "camelCase")]
 #[ts(export)]
 pub enum HistoryRecord {
-    /// A finished turn as clients see it, with every item (`itemsView: full`).
+    /// A finished turn as clients see it, with every item (`itemsView: full`). It supersedes the
+    /// turn's `turnStarted` records; the `modelItems` record written with it holds the whole turn.
     Turn {
         /// The turn.
         turn: Turn,
+    },
+    /// A turn that has started and not ended, as far as it is saved: written before `turn/started`
+    /// and again after a steer adds input. A turn with no `turn` record after it was cut off by a
+    /// stopped process and reads back as interrupted (see [`super::history`]).
+    TurnStarted {
+        /// The turn so far: `inProgress`, `startedAt`, its finished items (at least the user message).
+        turn: Turn,
+        /// Every model item the turn has added so far; the latest record of a turn replaces the
+        /// earlier ones.
+        #[ts(type = "Array<unknown>")]
+        items: Vec<Value>,
     },
     /// Responses API items the model sees on later requests, replayed verbatim (PROTOCOL.md §8.3).
     ModelItems {
@@ -84,37 +96,6 @@ pub struct LoadedHistory {
     pub truncated: bool,
 }
 
-impl LoadedHistory {
-    /// The finished turns, oldest first, with every item.
-    pub fn turns(&self) -> Vec<Turn> {
-        self.records
-            .iter()
-            .filter_map(|record| match record {
-                HistoryRecord::Turn { turn } => Some(turn.clone()),
-                HistoryRecord::ModelItems { .. } | HistoryRecord::Compacted { .. } => None,
-            })
-            .collect()
-    }
-
-    /// The model-visible history, replayed verbatim on the next request.
-    pub fn model_items(&self) -> Vec<Value> {
-        model_history(&self.records)
-    }
-}
-
-/// The model history that `records` leave: appended items, restarted by each compaction.
-fn model_history(records: &[HistoryRecord]) -> Vec<Value> {
-    let mut history = Vec::new();
-    for record in records {
-        match record {
-            HistoryRecord::ModelItems { items } => history.extend(items.iter().cloned()),
-            HistoryRecord::Compacted { items } => history = items.clone(),
-            HistoryRecord::Turn { .. } => {}
-        }
-    }
-    history
-}
-
 /// Where threads live. Every method is async; implementations: memory (default), the JSON bridge
 /// to JS adapters, and (later) SQLite and IndexedDB.
 pub trait ThreadStore: MaybeSend + MaybeSync {
@@ -131,20 +112,4 @@ pub trait ThreadStore: MaybeSend + MaybeSync {
     fn list(&self, query: ThreadListQuery) -> BoxFut<'_, Result<Vec<StoredThread>, StoreError>>;
     /// Deletes a thread and its history; `false` if it did not exist.
     fn delete(&self, thread_id: String) -> BoxFut<'_, Result<bool, StoreError>>;
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    #[test]
-    fn a_compaction_record_replaces_the_model_history_before_it() {
-        let records = vec![
-            HistoryRecord::ModelItems { items: vec![json!("a"), json!("b")] },
-            HistoryRecord::Compacted { items: vec![json!("summary")] },
-            HistoryRecord::ModelItems { items: vec![json!("c")] },
-        ];
-        assert_eq!(model_history(&records), vec![json!("summary"), json!("c")]);
-    }
 }

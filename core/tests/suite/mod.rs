@@ -22,5 +22,6 @@ mod thread_start;
 mod thread_turns_list;
 mod thread_unsubscribe;
 mod turn_interrupt;
+mod turn_persistence;
 mod turn_start;
 mod turn_steer;

@@ -132,6 +132,34 @@ export function modelItems(label: string): HistoryRecord {
   return { type: 'modelItems', items: [{ type: 'message', role: 'user', content: [{ type: 'input_text', text: label }] }] };
 }
 
+/** A started turn's record (saved before `turn/started`), kept verbatim like every other record. */
+export function turnStarted(label: string): HistoryRecord {
+  const turnId = '0190b3a2-0000-7000-8000-000000000001';
+  const userMessage = {
+    type: 'userMessage' as const,
+    id: `u-${label}`,
+    clientId: null,
+    content: [{ type: 'text' as const, text: label, text_elements: [] }],
+    startedAtMs: 1,
+    completedAtMs: 1,
+  };
+  return {
+    type: 'turnStarted',
+    turn: {
+      id: turnId,
+      rootTurnId: turnId,
+      items: [userMessage],
+      itemsView: 'full',
+      status: 'inProgress',
+      error: null,
+      startedAt: 1,
+      completedAt: null,
+      durationMs: null,
+    },
+    items: [{ type: 'message', role: 'user', content: [{ type: 'input_text', text: label }] }],
+  };
+}
+
 /** The `turnStartParams` a client would queue, kept verbatim by every store. */
 export function turnStartParams(threadId: string, text = 'queued'): unknown {
   return { threadId, input: [{ type: 'text', text, text_elements: [] }], model: null, extra: { kept: [1, 'two'] } };

@@ -12,6 +12,7 @@ import {
   type StoreOps,
   threadId,
   turnId,
+  turnStarted,
 } from './ops.ts';
 
 const ids = (threads: StoredThread[]) => threads.map((stored) => stored.thread.id);
@@ -48,11 +49,12 @@ export const threadCases: ConformanceCase[] = [
     name: 'append adds history records in order, across calls',
     async run(store) {
       await store.create(storedThread(threadId(1)));
-      await store.append(threadId(1), [modelItems('a'), modelItems('b')]);
+      await store.append(threadId(1), [modelItems('a'), turnStarted('b')]);
       await store.append(threadId(1), []);
       await store.append(threadId(1), [{ type: 'compacted', items: [{ summary: 'c' }] }]);
       const loaded = await store.load(threadId(1));
-      equal(loaded?.records, [modelItems('a'), modelItems('b'), { type: 'compacted', items: [{ summary: 'c' }] }], 'records');
+      const expected = [modelItems('a'), turnStarted('b'), { type: 'compacted', items: [{ summary: 'c' }] }];
+      equal(loaded?.records, expected, 'records');
     },
   },
   {

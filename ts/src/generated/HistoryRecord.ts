@@ -8,7 +8,16 @@ export type HistoryRecord = { "type": "turn",
 /**
  * The turn.
  */
-turn: Turn, } | { "type": "modelItems", 
+turn: Turn, } | { "type": "turnStarted", 
+/**
+ * The turn so far: `inProgress`, `startedAt`, its finished items (at least the user message).
+ */
+turn: Turn, 
+/**
+ * Every model item the turn has added so far; the latest record of a turn replaces the
+ * earlier ones.
+ */
+items: Array<unknown>, } | { "type": "modelItems", 
 /**
  * Raw Responses input items.
  */

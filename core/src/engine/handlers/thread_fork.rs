@@ -19,6 +19,7 @@ use crate::protocol::thread::{
     Thread, ThreadEnvironment, ThreadForkParams, ThreadForkResponse, ThreadStartResponse, ThreadStartedNotification,
     ThreadStatus, ThreadTokenUsageUpdatedNotification,
 };
+use crate::store::history;
 use crate::store::thread_store::LoadedHistory;
 use crate::store::{HistoryRecord, StoredThread, ThreadSettings};
 
@@ -45,7 +46,8 @@ struct Forked {
 
 /// A source thread as a fork reads it.
 struct Source {
-    /// Its record and every persisted history record.
+    /// Its record and every persisted history record, started turns settled (the running one left
+    /// out).
     history: LoadedHistory,
     /// What the live thread adds when it is loaded.
     live: Option<ForkSource>,
@@ -143,7 +145,8 @@ async fn create(ctx: &Ctx, params: ThreadForkParams) -> Result<Forked, RpcError>
 /// Reads the source: its persisted record and history, plus the live parts when it is loaded.
 /// Like 0.169, a fork copies what is stored: the store holds every finished turn (an actor writes
 /// a turn before announcing its end) with exact turn boundaries, and an ephemeral source, never
-/// stored, has no rollout to fork.
+/// stored, has no rollout to fork. A turn a stopped process left running is copied as the
+/// interrupted turn it reads as; the source's own running turn stays with the source.
 async fn read_source(ctx: &Ctx, source_id: &str) -> Result<Source, RpcError> {
     let live = match ctx.shared.loaded_thread(source_id) {
         Some(handle) => {
@@ -163,6 +166,8 @@ async fn read_source(ctx: &Ctx, source_id: &str) -> Result<Source, RpcError> {
     if let Some(live) = &live {
         history.stored = live.stored.clone();
     }
+    let running = live.as_ref().and_then(|live| live.active_turn_id.as_deref());
+    history.records = history::settle_records(&history.records, running);
     Ok(Source { history, live })
 }
 

@@ -3,9 +3,10 @@
 //! extension) starts a chosen row the same way; `thread/resume` recovers rows a restart left
 //! mid-dispatch.
 //!
-//! A claimed row is `dispatching` (invisible) until its turn's `turn/started` has been sent, then
-//! removed by that turn id. Both happen in one actor step, so a row still `dispatching` when the
-//! thread is resumed was left by a process that stopped in between.
+//! A claimed row is `dispatching` (invisible) until its turn is saved and its `turn/started` has
+//! been sent, then removed by that turn id. All of it happens in one actor step, so a row still
+//! `dispatching` when the thread is resumed was left by a process that stopped in between: failed
+//! if its turn was never saved, removed if it was (the turn then reads back as interrupted).
 
 use std::sync::Arc;
 
@@ -41,10 +42,16 @@ impl LoadedThread {
         if self.stored.thread.ephemeral {
             return;
         }
+        let thread_id = self.stored.thread.id.clone();
+        if let Some(last) = self.turns.last() {
+            // A row is dispatching only while its turn starts, so a process that stopped after
+            // saving that turn (the thread's latest) left its row behind: the row has become the
+            // turn, which reads back as interrupted. Removing it keeps its input from running twice.
+            let _ = self.shared.queue_store.remove_dispatched(thread_id.clone(), last.id.clone()).await;
+        }
         let now_ms = self.shared.now_ms();
         let failure = queue_failure(error::QUEUED_TURN_INTERRUPTED_BY_RESTART.into());
-        let recovered =
-            self.shared.queue_store.recover_dispatching(self.stored.thread.id.clone(), failure, now_ms).await;
+        let recovered = self.shared.queue_store.recover_dispatching(thread_id, failure, now_ms).await;
         let queued = self.visible_queue().await.is_ok_and(|rows| !rows.is_empty());
         if recovered.is_ok_and(|count| count > 0) || queued {
             self.queue_changed(None).await;
@@ -129,19 +136,20 @@ impl LoadedThread {
             return self.fail_queued(&row, error::queued_turn_could_not_start(&message), responder).await;
         }
         let turn = new_turn(turn_id.clone());
-        let owner = match responder {
-            Some(responder) => {
-                let requester = responder.outbox.clone();
-                responder.ok(ThreadQueueStartResponse { turn: turn.clone() });
-                self.queue_changed(Some(&requester)).await;
-                Some(requester)
-            }
-            None => None,
-        };
+        let owner = responder.as_ref().map(|responder| responder.outbox.clone());
         let user_agent = self.dispatch_user_agent(owner.as_ref());
-        self.launch_turn(turn, params, user_agent, owner).await;
+        let starting = self.prepare_turn(turn.clone(), params, user_agent, owner);
+        if let Err(error) = self.save_started(&starting.active).await {
+            return self.fail_queued(&row, error::queued_turn_could_not_start(&error.message), responder).await;
+        }
+        if let Some(responder) = responder {
+            let requester = responder.outbox.clone();
+            responder.ok(ThreadQueueStartResponse { turn });
+            self.queue_changed(Some(&requester)).await;
+        }
+        self.launch_turn(starting).await;
         // `turn/started` is out: the row has become that turn. A store that fails here leaves it
-        // dispatching, and the next resume surfaces it as interrupted.
+        // dispatching; the next resume sees the turn saved and removes the row then.
         let _ = store.remove_dispatched(self.stored.thread.id.clone(), turn_id).await;
     }
 

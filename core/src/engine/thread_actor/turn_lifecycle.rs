@@ -42,7 +42,7 @@ impl LoadedThread {
             turn.started_at = None;
             responder.ok(TurnStartResponse { turn });
             let params = request.params;
-            return self.steer_active(&params.input, params.client_user_message_id);
+            return self.steer_active(&params.input, params.client_user_message_id).await;
         }
         let turn_id = match self.new_turn_id(request.turn_id) {
             Ok(turn_id) => turn_id,
@@ -50,8 +50,13 @@ impl LoadedThread {
         };
         let turn = new_turn(turn_id);
         let owner = responder.outbox.clone();
-        responder.ok(TurnStartResponse { turn: turn.clone() });
-        self.launch_turn(turn, request.params, request.user_agent, Some(owner)).await;
+        let starting = self.prepare_turn(turn.clone(), request.params, request.user_agent, Some(owner));
+        // The caller hears the turn is accepted only once it is saved.
+        if let Err(error) = self.save_started(&starting.active).await {
+            return responder.err(error);
+        }
+        responder.ok(TurnStartResponse { turn });
+        self.launch_turn(starting).await;
     }
 
     /// The id of a new turn: the caller's, unless a turn of this thread already has it (§5), or a
@@ -72,17 +77,52 @@ impl LoadedThread {
             || self.active.as_ref().is_some_and(|active| active.turn.id == turn_id)
     }
 
-    /// Runs a new turn on the idle thread once whoever asked has been answered: the overrides
-    /// stick, `active` and `turn/started`, the user message, then the model request. `owner` is
-    /// the connection asked to run host tools.
-    pub(super) async fn launch_turn(
-        &mut self,
+    /// Builds a regular turn on the idle thread without announcing it: its user message (and,
+    /// on a thread's first request, the instructions) already in the turn and its model history.
+    /// `owner` is the connection asked to run host tools.
+    pub(super) fn prepare_turn(
+        &self,
         turn: Turn,
         params: TurnStartParams,
         user_agent: String,
         owner: Option<Arc<Outbox>>,
-    ) {
+    ) -> StartingTurn {
         let now_ms = self.shared.now_ms();
+        let mut active = new_active(turn, TurnKind::Regular, user_agent, now_ms);
+        active.owner = owner;
+        active.output_schema = params.output_schema.clone();
+        if self.history.is_empty() {
+            // The first request of a thread opens with its instructions; they stay in the history.
+            let settings = &self.stored.settings;
+            for text in [&settings.base_instructions, &settings.developer_instructions].into_iter().flatten() {
+                active.new_history.push(request::developer_message(&ids::new_id(now_ms), text));
+            }
+        }
+        let user_message = (!params.input.is_empty())
+            .then(|| add_user_message(&mut active, &params.input, params.client_user_message_id.clone(), now_ms));
+        StartingTurn { active, params, user_message }
+    }
+
+    /// Saves the active turn as it stands (a `turnStarted` record: the turn with its items so
+    /// far, and its model history so far), so a process that stops before the turn ends leaves
+    /// it behind as an interrupted turn with its input. Ephemeral threads keep nothing.
+    pub(super) async fn save_started(&self, active: &ActiveTurn) -> Result<(), RpcError> {
+        if self.stored.thread.ephemeral {
+            return Ok(());
+        }
+        let record = HistoryRecord::TurnStarted { turn: active.full_turn(), items: active.new_history.clone() };
+        self.shared
+            .thread_store
+            .append(self.stored.thread.id.clone(), vec![record])
+            .await
+            .map_err(|error| error::store_failed("save turn", error))
+    }
+
+    /// Runs a prepared (and saved) turn once whoever asked has been answered: the overrides
+    /// stick, `active` and `turn/started`, the user message, then the model request.
+    pub(super) async fn launch_turn(&mut self, starting: StartingTurn) {
+        let StartingTurn { active, params, user_message } = starting;
+        let before = self.stored.clone();
         // Overrides stick for later turns (PROTOCOL.md §4.14).
         if let Some(model) = &params.model {
             self.stored.thread.model = Some(model.clone());
@@ -96,62 +136,40 @@ impl LoadedThread {
         if let Some(cwd) = &params.cwd {
             self.stored.thread.cwd = cwd.clone();
         }
-        let mut active = self.begin_turn(turn, TurnKind::Regular, user_agent);
-        active.owner = owner;
-        active.output_schema = params.output_schema.clone();
-        if self.history.is_empty() {
-            // The first request of a thread opens with its instructions; they stay in the history.
-            let settings = &self.stored.settings;
-            for text in [&settings.base_instructions, &settings.developer_instructions].into_iter().flatten() {
-                active.new_history.push(request::developer_message(&ids::new_id(now_ms), text));
-            }
-        }
-        let untitled = self.stored.thread.preview.is_empty();
-        if !params.input.is_empty() {
-            self.add_user_message(&mut active, &params.input, params.client_user_message_id.clone());
+        self.announce_turn(&active);
+        if let Some(item) = &user_message {
+            self.note_preview(&params.input);
+            self.announce_user_message(&active, item);
         }
         self.active = Some(active);
         self.request_model();
-        if untitled && !self.stored.thread.preview.is_empty() && !self.stored.thread.ephemeral {
-            // The first message makes the thread listable (thread/list skips threads without a
-            // preview), as 0.169 lists a thread from its first user message. A failed write only
+        if self.stored != before && !self.stored.thread.ephemeral {
+            // Written now, not only at the turn's end, so a turn cut off by a stopped process
+            // keeps its overrides and the thread lists (thread/list skips threads without a
+            // preview; 0.169 lists a thread from its first user message). A failed write only
             // delays that: the turn's end writes the record again.
             let _ = self.shared.thread_store.update(self.stored.clone()).await;
         }
     }
 
     /// Enters a turn: `active` status, then `turn/started` (PROTOCOL.md §7 rule 3).
-    pub(super) fn begin_turn(&mut self, mut turn: Turn, kind: TurnKind, user_agent: String) -> ActiveTurn {
-        let now_ms = self.shared.now_ms();
+    pub(super) fn begin_turn(&mut self, turn: Turn, kind: TurnKind, user_agent: String) -> ActiveTurn {
+        let active = new_active(turn, kind, user_agent, self.shared.now_ms());
+        self.announce_turn(&active);
+        active
+    }
+
+    /// `active` status, then `turn/started`.
+    fn announce_turn(&mut self, active: &ActiveTurn) {
         self.set_status(ThreadStatus::Active { active_flags: Vec::new() });
-        turn.started_at = Some(seconds(now_ms));
         self.emit(ServerNotification::TurnStarted(TurnNotification {
             thread_id: self.stored.thread.id.clone(),
-            turn: turn.clone(),
+            turn: active.turn.clone(),
         }));
-        ActiveTurn {
-            turn,
-            kind,
-            started_at_ms: now_ms,
-            user_agent,
-            items: Vec::new(),
-            open_items: Vec::new(),
-            new_history: Vec::new(),
-            owner: None,
-            pending_call: None,
-            held_events: Default::default(),
-            tool_outputs: Vec::new(),
-            follow_up: false,
-            output_schema: None,
-            request_retries: 0,
-            stream_retries: 0,
-            request_id: 0,
-            cancel: None,
-        }
     }
 
     /// Handles `turn/steer` (PROTOCOL.md §4.15): answers with the active turn id, then steers.
-    pub(super) fn steer(
+    pub(super) async fn steer(
         &mut self,
         input: Vec<UserInput>,
         client_id: Option<String>,
@@ -171,13 +189,13 @@ impl LoadedThread {
             return responder.err(error::empty_steer_input());
         }
         responder.ok(TurnSteerResponse { turn_id: active.turn.id.clone() });
-        self.steer_active(&input, client_id);
+        self.steer_active(&input, client_id).await;
     }
 
     /// Adds input to the active turn (PROTOCOL.md §7.8): the in-flight response is abandoned —
     /// its unfinished items never complete and stay out of the history — the input becomes a
-    /// user message of this turn, and a new model request carries it.
-    fn steer_active(&mut self, input: &[UserInput], client_id: Option<String>) {
+    /// user message of this turn, saved with the turn so far, and a new model request carries it.
+    async fn steer_active(&mut self, input: &[UserInput], client_id: Option<String>) {
         let Some(mut active) = self.active.take() else {
             return;
         };
@@ -185,24 +203,18 @@ impl LoadedThread {
         active.open_items.clear();
         self.settle_tool_calls(&mut active);
         if !input.is_empty() {
-            self.add_user_message(&mut active, input, client_id);
+            let item = add_user_message(&mut active, input, client_id, self.shared.now_ms());
+            // The steer was already answered; a failed save leaves the input to the turn's end record.
+            let _ = self.save_started(&active).await;
+            self.note_preview(input);
+            self.announce_user_message(&active, &item);
         }
         self.active = Some(active);
         self.request_model();
     }
 
-    /// Emits the user message item of a turn and records it for the model.
-    fn add_user_message(&mut self, active: &mut ActiveTurn, input: &[UserInput], client_id: Option<String>) {
-        let now_ms = self.shared.now_ms();
-        let id = ids::new_id(now_ms);
-        let item = ThreadItem {
-            id: id.clone(),
-            details: ItemDetails::UserMessage { client_id, content: input.to_vec() },
-            started_at_ms: Some(now_ms),
-            completed_at_ms: None,
-        };
-        self.emit_item_started(active, &item);
-        self.emit_item_completed(active, item);
+    /// An untitled thread takes its preview from its first user message.
+    fn note_preview(&mut self, input: &[UserInput]) {
         if self.stored.thread.preview.is_empty() {
             let text: Vec<&str> = input
                 .iter()
@@ -213,7 +225,12 @@ impl LoadedThread {
                 .collect();
             self.stored.thread.preview = text.join("\n");
         }
-        active.new_history.push(request::user_message(&ids::new_id(now_ms), input));
+    }
+
+    /// `item/started` and `item/completed` for a user message already in the turn.
+    fn announce_user_message(&self, active: &ActiveTurn, item: &ThreadItem) {
+        self.emit_item_started(active, &ThreadItem { completed_at_ms: None, ..item.clone() });
+        self.send_item_completed(active, item);
     }
 
     /// `item/started` for an item of the active turn.
@@ -229,16 +246,20 @@ impl LoadedThread {
 
     /// Stamps an item finished, sends `item/completed`, and keeps it in the turn.
     pub(super) fn emit_item_completed(&self, active: &mut ActiveTurn, mut item: ThreadItem) {
-        let now_ms = self.shared.now_ms();
-        item.completed_at_ms = Some(now_ms);
+        item.completed_at_ms = Some(self.shared.now_ms());
+        self.send_item_completed(active, &item);
+        active.items.push(item);
+    }
+
+    /// `item/completed` for a finished item of the active turn.
+    fn send_item_completed(&self, active: &ActiveTurn, item: &ThreadItem) {
         self.emit(ServerNotification::ItemCompleted(ItemCompletedNotification {
             item: item.clone(),
             thread_id: self.stored.thread.id.clone(),
             turn_id: active.turn.id.clone(),
             content_token_count: None,
-            completed_at_ms: now_ms,
+            completed_at_ms: item.completed_at_ms.unwrap_or_else(|| self.shared.now_ms()),
         }));
-        active.items.push(item);
     }
 
     /// Starts a model request of the active turn over the history so far, replacing (and so
@@ -439,8 +460,57 @@ pub(super) fn ended(active: &mut ActiveTurn, status: TurnStatus, now_ms: i64) ->
     active.turn.status = status;
     active.turn.completed_at = Some(seconds(now_ms));
     active.turn.duration_ms = Some(now_ms.saturating_sub(active.started_at_ms));
-    let mut full = active.turn.clone();
-    full.items = active.items.clone();
-    full.items_view = TurnItemsView::Full;
-    full
+    active.full_turn()
+}
+
+/// A regular turn built but not announced yet: [`LoadedThread::prepare_turn`] makes it, the
+/// caller saves it, answers whoever asked, then [`LoadedThread::launch_turn`] runs it.
+pub(super) struct StartingTurn {
+    pub(super) active: ActiveTurn,
+    params: TurnStartParams,
+    /// The turn's user message, announced right after `turn/started`.
+    user_message: Option<ThreadItem>,
+}
+
+/// Turn-scoped state of a turn starting now, stamped `startedAt`.
+fn new_active(mut turn: Turn, kind: TurnKind, user_agent: String, now_ms: i64) -> ActiveTurn {
+    turn.started_at = Some(seconds(now_ms));
+    ActiveTurn {
+        turn,
+        kind,
+        started_at_ms: now_ms,
+        user_agent,
+        items: Vec::new(),
+        open_items: Vec::new(),
+        new_history: Vec::new(),
+        owner: None,
+        pending_call: None,
+        held_events: Default::default(),
+        tool_outputs: Vec::new(),
+        follow_up: false,
+        output_schema: None,
+        request_retries: 0,
+        stream_retries: 0,
+        request_id: 0,
+        cancel: None,
+    }
+}
+
+/// Puts `input` into the turn as a finished user message item and into its model history;
+/// returns the item, which is announced separately (after the turn is saved).
+fn add_user_message(
+    active: &mut ActiveTurn,
+    input: &[UserInput],
+    client_id: Option<String>,
+    now_ms: i64,
+) -> ThreadItem {
+    let item = ThreadItem {
+        id: ids::new_id(now_ms),
+        details: ItemDetails::UserMessage { client_id, content: input.to_vec() },
+        started_at_ms: Some(now_ms),
+        completed_at_ms: Some(now_ms),
+    };
+    active.items.push(item.clone());
+    active.new_history.push(request::user_message(&ids::new_id(now_ms), input));
+    item
 }

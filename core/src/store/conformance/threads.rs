@@ -22,6 +22,19 @@ fn items(text: &str) -> HistoryRecord {
     HistoryRecord::ModelItems { items: vec![json!({ "type": "message", "text": text })] }
 }
 
+/// A started turn's record, which stores keep verbatim like every other record.
+fn started(text: &str) -> HistoryRecord {
+    let turn = serde_json::from_value(json!({
+        "id": "0190b3a2-0000-7000-8000-000000000001", "rootTurnId": "0190b3a2-0000-7000-8000-000000000001",
+        "items": [{"type": "userMessage", "id": "u1", "clientId": null,
+                   "content": [{"type": "text", "text": text, "text_elements": []}],
+                   "startedAtMs": 1, "completedAtMs": 1}],
+        "itemsView": "full", "status": "inProgress", "error": null, "startedAt": 1, "completedAt": null,
+        "durationMs": null}))
+    .expect("a turn");
+    HistoryRecord::TurnStarted { turn, items: vec![json!({ "type": "message", "text": text })] }
+}
+
 fn list(store: &dyn ThreadStore, query: &ThreadListQuery) -> Vec<String> {
     let page = block_on(store.list(query.clone())).expect("list");
     page.iter().map(|stored| name_of(&stored.thread.id)).collect()
@@ -72,12 +85,12 @@ pub(super) fn append_and_tail(stores: &Stores) {
     let store = stores.threads.as_ref();
     create(store, &stored_thread("t1", 10, "hello"));
     create(store, &stored_thread("t2", 10, "other"));
-    block_on(store.append(id("t1"), vec![items("a"), items("b")])).expect("append");
+    block_on(store.append(id("t1"), vec![items("a"), started("b")])).expect("append");
     block_on(store.append(id("t2"), vec![items("x")])).expect("append");
     let compacted = HistoryRecord::Compacted { items: vec![json!("summary")] };
     block_on(store.append(id("t1"), vec![compacted.clone()])).expect("append");
 
-    let all = vec![items("a"), items("b"), compacted.clone()];
+    let all = vec![items("a"), started("b"), compacted.clone()];
     let read = |tail| {
         let loaded = load(store, "t1", tail).expect("loaded");
         (loaded.records, loaded.truncated)
@@ -85,7 +98,7 @@ pub(super) fn append_and_tail(stores: &Stores) {
     assert_eq!(read(None), (all.clone(), false));
     assert_eq!(read(Some(3)), (all.clone(), false));
     assert_eq!(read(Some(50)), (all, false));
-    assert_eq!(read(Some(2)), (vec![items("b"), compacted.clone()], true));
+    assert_eq!(read(Some(2)), (vec![started("b"), compacted.clone()], true));
     assert_eq!(read(Some(1)), (vec![compacted], true));
     assert_eq!(read(Some(0)), (Vec::new(), true));
     assert_eq!(load(store, "t2", None).expect("loaded").records, vec![items("x")]);
