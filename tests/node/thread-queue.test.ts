@@ -1,9 +1,15 @@
 // The experimental thread queue through the napi addon against the mock Responses server: the seed's
-// canonical order for an add on an idle thread, and a busy thread's queue edited before it drains. Every
-// message is validated against the seed queue schema (and the v2 schema for everything else).
+// canonical order for an add on an idle thread, a busy thread's queue edited before it drains, and a
+// SQLite store left mid-dispatch by a dead host recovered on resume. Every message is validated against
+// the seed queue schema (and the v2 schema for everything else).
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { createBindingEngine } from '../../ts/src/runtime/node.ts';
+import type { NativeStore } from '../../ts/src/runtime/binding.ts';
+import { createBindingEngine, openSqliteStore } from '../../ts/src/runtime/node.ts';
 import { createFetchTransport } from '../../ts/src/transports/fetch.ts';
 import { createdEvent, plainTurnEvents, startMockResponses, type MockResponsesServer } from '../support/mock-responses.ts';
 import { assertValidServerMessage } from '../support/schema.ts';
@@ -22,9 +28,9 @@ interface Session {
   assertAllValid(): void;
 }
 
-async function openSession(mock: MockResponsesServer): Promise<Session> {
+async function openSession(mock: MockResponsesServer, store: NativeStore | null = null): Promise<Session> {
   const options = { model: 'mock-model', modelProvider: 'mock_provider' };
-  const engine = createBindingEngine(JSON.stringify(options), createFetchTransport({ baseUrl: mock.baseUrl }), null);
+  const engine = createBindingEngine(JSON.stringify(options), createFetchTransport({ baseUrl: mock.baseUrl }), store);
   const inbox = createInbox(5_000);
   const connection = engine.connect(inbox.push);
   const methods = new Map<number, string>();
@@ -179,4 +185,59 @@ test('a busy thread queue is listed, edited, reordered and pruned, then drains i
     .map((item) => item.content?.[0]?.text);
   assert.deepEqual(userTexts, ['second, edited', 'first']);
   session.assertAllValid();
+});
+
+test('a SQLite store left mid-dispatch by a dead host: resume shows the row failed and blocking, deleting it drains', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'spindle-queue-recovery-'));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+  const mock = await startMockResponses([{ events: plainTurnEvents('After recovery.', 'msg_after') }]);
+  servers.push(mock);
+
+  // The dead host's last state, written as it would have been: a stored thread whose queue head was
+  // claimed (dispatching) before its turn was saved, and a second row behind it.
+  const before = await openSession(mock, await openSqliteStore(dir));
+  const threadId = await startThread(before);
+  const store = await openSqliteStore(dir);
+  const call = (op: string, ...args: unknown[]) => store.call(op, JSON.stringify(args));
+  const [claimedId, waitingId] = [randomUUID(), randomUUID()];
+  await call('appendQueuedTurn', claimedId, threadId, turnStartParams(threadId, 'caught mid-dispatch'), Date.now());
+  await call('appendQueuedTurn', waitingId, threadId, turnStartParams(threadId, 'waiting behind'), Date.now());
+  const claim = JSON.parse(await call('claimQueueHead', threadId, Date.now())) as { type: string };
+  assert.equal(claim.type, 'claimed');
+
+  // The restarted host: a fresh engine on the same directory.
+  const restarted = await openSession(mock, await openSqliteStore(dir));
+  const resumed = await restarted.call('thread/resume', { threadId });
+  assert.ok('result' in resumed, JSON.stringify(resumed));
+  const changed = await restarted.inbox.notification('thread/queue/changed');
+  const interrupted = {
+    message: 'queued turn dispatch was interrupted while app-server restarted',
+    codexErrorInfo: null,
+    additionalDetails: null,
+    misalignment: null,
+  };
+  const queued = (changed.params as { queuedTurns: Array<{ id: string; status: unknown }> }).queuedTurns;
+  assert.deepEqual(
+    queued.map((row) => [row.id, row.status]),
+    [
+      [claimedId, { type: 'failed', error: interrupted }],
+      [waitingId, { type: 'pending' }],
+    ],
+  );
+  // The failed head blocks FIFO: nothing started, and the list says the same.
+  const listed = await restarted.call('thread/queue/list', { threadId });
+  assert.deepEqual(
+    (listed.result as { data: Array<{ id: string }> }).data.map((row) => row.id),
+    [claimedId, waitingId],
+  );
+  assert.equal(mock.requests.length, 0, 'a blocked queue starts no turn');
+  assert.ok(!restarted.inbox.messages.some((m) => m.method === 'turn/started'));
+
+  const from = restarted.inbox.messages.length;
+  const deleted = await restarted.call('thread/queue/delete', { threadId, queuedTurnId: claimedId });
+  assert.deepEqual(deleted.result, { deleted: true });
+  const completed = await restarted.inbox.waitFor((m) => m.method === 'turn/completed', { from });
+  assert.equal((completed.params as { turn: { status: string } }).turn.status, 'completed');
+  assert.equal(lastUserText(mock.requests[0]?.body), 'waiting behind');
+  restarted.assertAllValid();
 });
