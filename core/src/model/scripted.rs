@@ -49,7 +49,8 @@ fn last_user_text(body: &Value) -> Option<String> {
     Some(parts.iter().filter_map(|part| part.get("text").and_then(Value::as_str)).collect::<Vec<_>>().join("\n"))
 }
 
-fn frame(event: Value) -> Vec<u8> {
+/// One SSE frame, `event:` + `data:` as providers send it.
+pub(crate) fn frame(event: &Value) -> Vec<u8> {
     let kind = event.get("type").and_then(Value::as_str).unwrap_or("").to_owned();
     format!("event: {kind}\ndata: {event}\n\n").into_bytes()
 }
@@ -61,20 +62,20 @@ fn script(request_id: u64, body: &Value) -> VecDeque<Vec<u8>> {
     let item_id = format!("msg_scripted_{request_id}");
     let response_id = format!("resp_scripted_{request_id}");
     let mut chunks = VecDeque::new();
-    chunks.push_back(frame(json!({"type": "response.created", "response": {"id": response_id}})));
-    chunks.push_back(frame(json!({"type": "response.output_item.added", "output_index": 0,
+    chunks.push_back(frame(&json!({"type": "response.created", "response": {"id": response_id}})));
+    chunks.push_back(frame(&json!({"type": "response.output_item.added", "output_index": 0,
         "item": {"type": "message", "id": item_id, "role": "assistant", "status": "in_progress", "content": []}})));
     let words: Vec<&str> = reply.split_inclusive(' ').collect();
     for word in &words {
-        chunks.push_back(frame(json!({"type": "response.output_text.delta", "item_id": item_id,
+        chunks.push_back(frame(&json!({"type": "response.output_text.delta", "item_id": item_id,
             "output_index": 0, "content_index": 0, "delta": word})));
     }
-    chunks.push_back(frame(json!({"type": "response.output_item.done", "output_index": 0,
+    chunks.push_back(frame(&json!({"type": "response.output_item.done", "output_index": 0,
         "item": {"type": "message", "id": item_id, "role": "assistant", "status": "completed",
                  "content": [{"type": "output_text", "text": reply, "annotations": []}]}})));
     let input_tokens = body.to_string().len().div_ceil(4) as i64;
     let output_tokens = words.len() as i64;
-    chunks.push_back(frame(json!({"type": "response.completed", "response": {"id": response_id, "usage": {
+    chunks.push_back(frame(&json!({"type": "response.completed", "response": {"id": response_id, "usage": {
         "input_tokens": input_tokens, "input_tokens_details": {"cached_tokens": 0},
         "output_tokens": output_tokens, "output_tokens_details": {"reasoning_tokens": 0},
         "total_tokens": input_tokens + output_tokens}}})));
