@@ -5,7 +5,7 @@
 //! and tool calls are answered: each request with a usable id got exactly one answer, and no loaded
 //! thread is left with a turn in progress.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use arbitrary::{Arbitrary, Result, Unstructured};
 use serde_json::{Value, json};
@@ -120,11 +120,13 @@ struct Peer {
     owed: HashMap<String, i64>,
     /// Server requests not answered yet, by id.
     server_requests: Vec<Value>,
+    /// `turn/started` and `turn/completed` seen, by method, thread and turn: each at most once.
+    turn_events: HashSet<(String, String, String)>,
 }
 
 impl Peer {
     fn new(client: Client) -> Peer {
-        Peer { client, owed: HashMap::new(), server_requests: Vec::new() }
+        Peer { client, owed: HashMap::new(), server_requests: Vec::new(), turn_events: HashSet::new() }
     }
 }
 
@@ -243,9 +245,21 @@ impl Run {
     fn absorb(&mut self, peer: usize, messages: Vec<Value>) {
         for message in messages {
             self.remember_ids(&message);
+            if message["method"] == "thread/deleted" {
+                // A deleted thread's id, and so its turn ids, may be used again.
+                let thread_id = message.pointer("/params/threadId").and_then(Value::as_str).unwrap_or("");
+                for peer in &mut self.peers {
+                    peer.turn_events.retain(|(_, thread, _)| thread != thread_id);
+                }
+            }
             let Some(peer) = self.peers.get_mut(peer) else { continue };
             if is_server_request(&message) {
                 peer.server_requests.push(message["id"].clone());
+            } else if let Some(method @ ("turn/started" | "turn/completed")) = message["method"].as_str() {
+                // Turn ids are unique within a thread (PROTOCOL.md §5), so a turn starts and ends once.
+                let text = |pointer: &str| message.pointer(pointer).and_then(Value::as_str).unwrap_or("").to_owned();
+                let key = (method.to_owned(), text("/params/threadId"), text("/params/turn/id"));
+                assert!(peer.turn_events.insert(key), "a second {method}: {message}");
             } else if let Some(id) = message.get("id") {
                 let owed = peer.owed.entry(id.to_string()).or_default();
                 *owed -= 1;
@@ -285,6 +299,8 @@ impl Run {
             let turns = read.pointer("/result/thread/turns").and_then(Value::as_array).cloned().unwrap_or_default();
             let running = turns.iter().find(|turn| turn["status"] == "inProgress");
             assert!(running.is_none(), "thread {thread_id} still runs a turn after everything settled: {read}");
+            let ids: HashSet<&Value> = turns.iter().map(|turn| &turn["id"]).collect();
+            assert_eq!(ids.len(), turns.len(), "thread {thread_id} has two turns with one id: {read}");
         }
     }
 
