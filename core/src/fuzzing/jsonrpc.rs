@@ -1,9 +1,10 @@
 //! The `jsonrpc_lines` target: two clients send arbitrary lines and hostile requests to an engine
 //! with memory stores, while a gated model streams scripted answers a chunk at a time.
 //!
-//! Besides "never panics", a run checks what every client relies on once the model is let through
-//! and tool calls are answered: each request with a usable id got exactly one answer, and no loaded
-//! thread is left with a turn in progress.
+//! Besides "never panics", a run checks what every client relies on: no connection sees a turn
+//! start or end twice, and once the model is let through and tool calls are answered, each request
+//! with a usable id got exactly one answer and no loaded thread has a turn in progress or two turns
+//! with one id.
 
 use std::collections::{HashMap, HashSet};
 
