@@ -1,7 +1,7 @@
 //! The engine: loaded threads, stores and the host's services, shared by every connection.
 
 pub mod connection;
-mod cursor;
+pub(crate) mod cursor;
 mod handlers;
 mod outbox;
 mod thread_actor;

@@ -274,7 +274,7 @@ impl Stream {
 }
 
 /// One SSE frame, as the API writes it: `event:` names `data.type`.
-fn frame(event: &Value) -> Vec<u8> {
+pub(crate) fn frame(event: &Value) -> Vec<u8> {
     let kind = event.get("type").and_then(Value::as_str).unwrap_or("");
     format!("event: {kind}\ndata: {event}\n\n").into_bytes()
 }
