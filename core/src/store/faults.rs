@@ -13,10 +13,10 @@ use std::sync::{Arc, Mutex};
 
 use serde_json::Value;
 
+use super::StoreError;
 use super::queue_store::{ClaimOutcome, QueueStore, QueuedTurnRow};
 use super::thread_list::ThreadListQuery;
 use super::thread_store::{HistoryRecord, LoadedHistory, StoredThread, ThreadStore};
-use super::StoreError;
 use crate::host::{BoxFut, MaybeSend, boxed};
 use crate::protocol::turn::TurnError;
 
@@ -46,8 +46,12 @@ pub struct Faults {
 impl Faults {
     /// A plan that refuses about `rate` (0.0–1.0) of all calls, drawn from `seed`.
     pub fn new(seed: u64, rate: f64) -> Arc<Faults> {
-        let faults =
-            Faults { seed, rate_ppm: AtomicU32::new(0), next_call: AtomicU64::new(0), counts: Mutex::new(BTreeMap::new()) };
+        let faults = Faults {
+            seed,
+            rate_ppm: AtomicU32::new(0),
+            next_call: AtomicU64::new(0),
+            counts: Mutex::new(BTreeMap::new()),
+        };
         faults.set_rate(rate);
         Arc::new(faults)
     }
@@ -211,7 +215,8 @@ impl QueueStore for FaultyQueueStore {
         turn_id: String,
         now_ms: i64,
     ) -> BoxFut<'_, Result<bool, StoreError>> {
-        self.faults.guard("queue.set_dispatch_turn_id", || self.inner.set_dispatch_turn_id(queued_turn_id, turn_id, now_ms))
+        self.faults
+            .guard("queue.set_dispatch_turn_id", || self.inner.set_dispatch_turn_id(queued_turn_id, turn_id, now_ms))
     }
 
     fn remove_dispatched(&self, thread_id: String, turn_id: String) -> BoxFut<'_, Result<bool, StoreError>> {

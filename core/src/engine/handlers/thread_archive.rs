@@ -16,10 +16,10 @@ use crate::protocol::thread::{
     EmptyResponse, ThreadIdNotification, ThreadIdParams, ThreadStatus, ThreadStatusChangedNotification,
     ThreadUnarchiveResponse,
 };
-use crate::store::StoredThread;
+use crate::store::{StoreError, StoredThread};
 
 /// Handles `thread/archive`: `notLoaded` status (when it was loaded), the response, then
-/// `thread/archived`.
+/// `thread/archived`. A loaded thread archives itself, so a refused write leaves it loaded.
 pub async fn archive(ctx: &Ctx, params: ThreadIdParams, responder: Responder) {
     let thread_id = match ids::parse_thread_id(&params.thread_id) {
         Ok(thread_id) => thread_id,
@@ -30,12 +30,14 @@ pub async fn archive(ctx: &Ctx, params: ThreadIdParams, responder: Responder) {
         Ok(_) => return responder.err(error::no_rollout_found(&thread_id)),
         Err(error) => return responder.err(error),
     };
-    let unloaded = unload(ctx, &thread_id).await;
-    let mut archived = unloaded.as_ref().map_or(stored, |unloaded| unloaded.stored.clone());
-    archived.archived = true;
-    if let Err(error) = ctx.shared.thread_store.update(archived).await {
-        return responder.err(error::store_failed("archive thread", error));
-    }
+    let archived = match archive_loaded(ctx, &thread_id).await {
+        Some(archived) => archived.map(Some),
+        None => ctx.shared.thread_store.update(StoredThread { archived: true, ..stored }).await.map(|()| None),
+    };
+    let unloaded = match archived {
+        Ok(unloaded) => unloaded,
+        Err(error) => return responder.err(error::store_failed("archive thread", error)),
+    };
     let was_loaded = unloaded.is_some();
     let recipients =
         with_requester(unloaded.map(|unloaded| unloaded.subscribers).unwrap_or_default(), &responder.outbox);
@@ -123,6 +125,16 @@ async fn stored_thread(ctx: &Ctx, thread_id: &str) -> Result<Option<StoredThread
         .await
         .map_err(|error| error::store_failed("read thread", error))?;
     Ok(loaded.map(|loaded| loaded.stored))
+}
+
+/// Has a loaded thread's actor archive it and stop; `None` if it is not loaded.
+async fn archive_loaded(ctx: &Ctx, thread_id: &str) -> Option<Result<Unloaded, StoreError>> {
+    let handle = ctx.shared.loaded_thread(thread_id)?;
+    let (reply, answer) = oneshot::channel();
+    if !handle.send(ThreadCommand::Archive { reply }) {
+        return None;
+    }
+    answer.await.ok()
 }
 
 /// Takes a loaded thread out of the engine; `None` if it was not loaded.

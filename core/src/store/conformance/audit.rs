@@ -180,7 +180,8 @@ pub fn audit_rows(rows: &[QueuedTurnRow]) -> Result<(), String> {
     let mut ids = BTreeSet::new();
     let mut by_thread: BTreeMap<&str, Vec<&QueuedTurnRow>> = BTreeMap::new();
     for row in rows {
-        findings.check(ids.insert(row.queued_turn_id.as_str()), || format!("row {} is stored twice", row.queued_turn_id));
+        findings
+            .check(ids.insert(row.queued_turn_id.as_str()), || format!("row {} is stored twice", row.queued_turn_id));
         by_thread.entry(row.thread_id.as_str()).or_default().push(row);
     }
     for (thread_id, rows) in by_thread {
@@ -258,6 +259,9 @@ mod tests {
         rows[1].queue_order = rows[0].queue_order;
         rows[2].state = QueuedTurnState::Dispatching;
         let broken = audit_rows(&rows).expect_err("shared order, two dispatching");
-        assert!(broken.contains("two rows share a queue order") && broken.contains("2 rows are dispatching"), "{broken}");
+        assert!(
+            broken.contains("two rows share a queue order") && broken.contains("2 rows are dispatching"),
+            "{broken}"
+        );
     }
 }
