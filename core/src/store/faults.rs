@@ -6,6 +6,7 @@
 //! Call `n` (counted over both wrappers sharing one [`Faults`]) fails when a SplitMix64 draw from
 //! `seed` and `n` falls under the rate, so a single-threaded run is reproducible from its seed; a
 //! concurrent one gets the same sequence of verdicts, dealt to calls in scheduling order.
+//! [`Faults::fail_next`] refuses chosen calls of one operation, for tests of one failure at a time.
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
@@ -41,6 +42,8 @@ pub struct Faults {
     rate_ppm: AtomicU32,
     next_call: AtomicU64,
     counts: Mutex<BTreeMap<&'static str, OpCount>>,
+    /// Calls of an operation still to refuse whatever the rate, by operation.
+    forced: Mutex<BTreeMap<&'static str, u32>>,
 }
 
 impl Faults {
@@ -51,6 +54,7 @@ impl Faults {
             rate_ppm: AtomicU32::new(0),
             next_call: AtomicU64::new(0),
             counts: Mutex::new(BTreeMap::new()),
+            forced: Mutex::new(BTreeMap::new()),
         };
         faults.set_rate(rate);
         Arc::new(faults)
@@ -60,6 +64,11 @@ impl Faults {
     pub fn set_rate(&self, rate: f64) {
         let ppm = (rate.clamp(0.0, 1.0) * PPM as f64).round() as u32;
         self.rate_ppm.store(ppm, Ordering::Relaxed);
+    }
+
+    /// Refuses the next `times` calls of `op` (`queue.remove_dispatched`, …), whatever the rate.
+    pub fn fail_next(&self, op: &'static str, times: u32) {
+        *self.forced.lock().unwrap_or_else(|poison| poison.into_inner()).entry(op).or_default() += times;
     }
 
     /// Calls and refusals per operation (`threads.append`, `queue.claim_head`, …).
@@ -75,8 +84,13 @@ impl Faults {
     /// Counts a call of `op` and decides whether it is refused.
     fn draw(&self, op: &'static str) -> Result<(), StoreError> {
         let n = self.next_call.fetch_add(1, Ordering::Relaxed);
-        let refused = splitmix64(self.seed ^ n.wrapping_mul(0x9e37_79b9_7f4a_7c15)) % PPM
-            < u64::from(self.rate_ppm.load(Ordering::Relaxed));
+        let forced = {
+            let mut forced = self.forced.lock().unwrap_or_else(|poison| poison.into_inner());
+            forced.get_mut(op).filter(|left| **left > 0).map(|left| *left -= 1).is_some()
+        };
+        let refused = forced
+            || splitmix64(self.seed ^ n.wrapping_mul(0x9e37_79b9_7f4a_7c15)) % PPM
+                < u64::from(self.rate_ppm.load(Ordering::Relaxed));
         let mut counts = self.counts.lock().unwrap_or_else(|poison| poison.into_inner());
         let count = counts.entry(op).or_default();
         count.calls += 1;
@@ -290,6 +304,14 @@ mod tests {
         assert!(block_on(inner.load(id("t1"), None)).expect("load").is_some());
         assert_eq!(faults.counts()["threads.create"], OpCount { calls: 2, failed: 1 });
         assert_eq!(faults.injected(), 1);
+    }
+
+    #[test]
+    fn fail_next_refuses_that_many_calls_of_that_operation_only() {
+        let faults = Faults::new(3, 0.0);
+        faults.fail_next("threads.load", 2);
+        assert_eq!(verdicts(&faults, 3), [true, true, false]);
+        assert!(faults.draw("threads.list").is_ok());
     }
 
     /// With the rate at zero the wrappers are transparent: the memory stores behind them pass

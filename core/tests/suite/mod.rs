@@ -7,6 +7,7 @@ mod model_list;
 mod model_retries;
 mod no_panic;
 mod reasoning;
+mod store_fault_rows;
 mod store_faults;
 mod subscriptions;
 mod thread_archive;

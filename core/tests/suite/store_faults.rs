@@ -5,21 +5,17 @@
 //! stop every thread runs a turn and drains its queue, and the stores pass the conformance audits.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 use spindle_core::store::conformance::audit::{audit_queue, audit_rows, audit_thread, audit_thread_list};
-use spindle_core::store::faults::{Faults, FaultyQueueStore, FaultyThreadStore};
-use spindle_core::store::memory::MemoryThreadStore;
-use spindle_core::store::memory_queue::MemoryQueueStore;
 use spindle_core::store::thread_list::ThreadListQuery;
 
 use crate::support::driver::{Driver, is_answer};
+use crate::support::flaky::{FlakyStores, flaky_engine};
 use crate::support::hanging::{HANG, HangingModel};
 use crate::support::heard::{broken_rules, by_thread, unexplained_errors};
 use crate::support::queue::text;
-use crate::support::{engine_over, test_options};
 
 const SEED: u64 = 0x5eed_f417;
 const FAULT_RATE: f64 = 0.10;
@@ -86,26 +82,9 @@ impl TestThread {
     }
 }
 
-/// The flaky engine's stores, shared with the test for the audits.
-struct Stores {
-    faults: Arc<Faults>,
-    threads: Arc<MemoryThreadStore>,
-    queue: Arc<MemoryQueueStore>,
-}
-
 #[test]
 fn under_store_faults_every_request_is_answered_no_thread_wedges_and_the_queue_rules_hold() {
-    let stores = Stores {
-        faults: Faults::new(SEED, FAULT_RATE),
-        threads: Arc::new(MemoryThreadStore::new()),
-        queue: Arc::new(MemoryQueueStore::new()),
-    };
-    let engine = engine_over(
-        test_options(),
-        Some(HangingModel::new()),
-        Some(Arc::new(FaultyThreadStore::new(stores.threads.clone(), stores.faults.clone()))),
-        Some(Arc::new(FaultyQueueStore::new(stores.queue.clone(), stores.faults.clone()))),
-    );
+    let (engine, stores) = flaky_engine(Some(HangingModel::new()), SEED, FAULT_RATE);
     // Connections 0..OWNERS own threads; the last one resumes and renames threads it does not own.
     let mut drivers: Vec<Driver> = (0..=OWNERS).map(|i| Driver::connect(&engine, &format!("connection {i}"))).collect();
     let mut rng = Rng(SEED);
@@ -367,7 +346,7 @@ fn check_wire(drivers: &[Driver], threads: &[TestThread]) {
 
 /// The stores after the run: the conformance audits pass, every turn a client saw completed is
 /// stored completed, and no queued turn is left, dispatching or visible.
-fn check_stores(stores: &Stores, drivers: &[Driver], threads: &[TestThread]) {
+fn check_stores(stores: &FlakyStores, drivers: &[Driver], threads: &[TestThread]) {
     use futures::executor::block_on;
     let counts = stores.faults.counts();
     let refused_ops = counts.values().filter(|count| count.failed > 0).count();

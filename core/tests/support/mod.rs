@@ -2,6 +2,7 @@
 //! whose messages land in a channel the test reads with a deadline.
 
 pub mod driver;
+pub mod flaky;
 pub mod golden;
 pub mod hanging;
 pub mod heard;
