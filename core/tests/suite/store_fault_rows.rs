@@ -82,14 +82,14 @@ fn a_dispatched_row_the_store_refuses_to_remove_never_returns_and_the_queue_move
     let mut other = Client::initialized(&engine);
     other.request("thread/resume", json!({"threadId": thread_id, "excludeTurns": true}));
     // Not a restart's leftover: `first` is not surfaced as failed.
-    assert_eq!(changed(&other), [second.clone()]);
+    assert_eq!(changed(&other), [second.as_str()]);
     let dispatching = |rows: Vec<_>| {
         rows.into_iter()
             .filter(|row: &spindle_core::store::QueuedTurnRow| row.state == QueuedTurnState::Dispatching)
             .map(|row| row.queued_turn_id)
             .collect::<Vec<_>>()
     };
-    assert_eq!(dispatching(stores.queue.rows()), [first.clone()]);
+    assert_eq!(dispatching(stores.queue.rows()), [first.as_str()]);
 
     // Archiving drops the running turn; the next actor of the thread settles the removal.
     let archived = ask(&client, "archive", "thread/archive", json!({"threadId": thread_id}));
@@ -114,14 +114,14 @@ fn a_dispatch_failure_the_store_refuses_to_record_is_recorded_before_the_queue_m
     stores.faults.fail_next("queue.set_dispatch_turn_id", 1);
     stores.faults.fail_next("queue.mark_failed", 1);
     let first = add(&mut client, &thread_id, "first");
-    assert_eq!(changed(&client), [first.clone()]);
+    assert_eq!(changed(&client), [first.as_str()]);
     // Claimed, could not start, and could not be marked failed: it stays out of sight, busy.
     assert_eq!(changed(&client), Vec::<String>::new());
     assert_eq!(changed(&client), Vec::<String>::new());
     client.assert_silent(100);
 
     let second = add(&mut client, &thread_id, "second");
-    assert_eq!(changed(&client), [second.clone()]);
+    assert_eq!(changed(&client), [second.as_str()]);
     // The next drain records the failure first; the failed head then blocks `second`.
     let message = client.next();
     assert_eq!(message["method"], "thread/queue/changed", "{message}");
