@@ -30,8 +30,10 @@ export type MockScript = MockResponse[] | ((index: number, body: unknown) => Moc
 export interface MockResponsesServer {
   /** `http://127.0.0.1:<port>/v1`; the endpoint is `${baseUrl}/responses`. */
   baseUrl: string;
-  /** Every request except CORS preflights, in arrival order. */
+  /** Every request except CORS preflights, in arrival order (none with `record: false`). */
   requests: RecordedRequest[];
+  /** How many model requests (`POST /v1/responses`) were answered. */
+  readonly modelCalls: number;
   /** Ends open streams and stops the server. */
   close(): Promise<void>;
 }
@@ -55,8 +57,9 @@ function sseFrame(event: object): string {
   return `event: ${String(type)}\ndata: ${JSON.stringify(event)}\n\n`;
 }
 
-/** Starts the mock on a free loopback port. */
-export async function startMockResponses(script: MockScript): Promise<MockResponsesServer> {
+/** Starts the mock on a free loopback port. `record: false` keeps no requests (for load tests). */
+export async function startMockResponses(script: MockScript, options: { record?: boolean } = {}): Promise<MockResponsesServer> {
+  const record = options.record ?? true;
   const requests: RecordedRequest[] = [];
   const openResponses = new Set<ServerResponse>();
   let modelCalls = 0;
@@ -77,7 +80,7 @@ export async function startMockResponses(script: MockScript): Promise<MockRespon
     const text = await readBody(req);
     const body = parseBody(text);
     const path = req.url ?? '/';
-    requests.push({ method: req.method ?? '', path, headers: flattenHeaders(req), body });
+    if (record) requests.push({ method: req.method ?? '', path, headers: flattenHeaders(req), body });
 
     if (req.method !== 'POST' || path.split('?')[0] !== '/v1/responses') {
       reply(res, 404, jsonError(`mock: no route for ${req.method} ${path}`));
@@ -125,6 +128,9 @@ export async function startMockResponses(script: MockScript): Promise<MockRespon
   return {
     baseUrl: `http://127.0.0.1:${port}/v1`,
     requests,
+    get modelCalls() {
+      return modelCalls;
+    },
     async close() {
       if (closed) return;
       closed = true;
