@@ -67,6 +67,10 @@ pub(crate) enum ThreadCommand {
     /// registry, hands back what it leaves behind and ends (an active turn is dropped). If the
     /// store refuses, it answers the error and stays loaded.
     Archive { reply: oneshot::Sender<Result<Unloaded, StoreError>> },
+    /// Delete (`thread/delete`): the actor deletes its queued turns and its stored thread, then
+    /// leaves the registry and ends, answering whether the store had the thread. If the store
+    /// refuses, it answers the error and stays loaded.
+    Delete { reply: oneshot::Sender<Result<(Unloaded, bool), StoreError>> },
     /// A snapshot of the thread as `thread/read` shows it.
     Read { include_turns: bool, reply: oneshot::Sender<Thread> },
     /// Stop the active turn (`turn/interrupt`); `turn_id` is the client's, unparsed.
@@ -112,6 +116,7 @@ impl ThreadCommand {
             | ThreadCommand::ReplayUsage(_)
             | ThreadCommand::Unload { .. }
             | ThreadCommand::Archive { .. }
+            | ThreadCommand::Delete { .. }
             | ThreadCommand::Read { .. }
             | ThreadCommand::Model { .. }
             | ThreadCommand::RetryModel { .. }
@@ -292,6 +297,11 @@ impl LoadedThread {
                 }
                 ThreadCommand::Archive { reply } => {
                     if self.archive(reply).await {
+                        break;
+                    }
+                }
+                ThreadCommand::Delete { reply } => {
+                    if self.delete(reply).await {
                         break;
                     }
                 }

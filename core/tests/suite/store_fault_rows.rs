@@ -44,6 +44,23 @@ fn thread_archive_the_store_refuses_leaves_the_thread_loaded_and_working() {
 }
 
 #[test]
+fn thread_delete_the_store_refuses_leaves_the_thread_loaded_and_working() {
+    let (engine, stores) = flaky_engine(None, 5, 0.0);
+    let mut client = Client::initialized(&engine);
+    let thread_id = client.start_thread(json!({}));
+    stores.faults.fail_next("threads.delete", 1);
+    let refused = client.request("thread/delete", json!({"threadId": thread_id}));
+    assert_eq!(refused["error"], injected("delete thread", "threads.delete"));
+    client.assert_silent(100);
+    client.request("turn/start", json!({"threadId": thread_id, "input": text("still here")}));
+    let turn = client.until(is("turn/completed"));
+    assert_eq!(turn.last().unwrap()["params"]["turn"]["status"], "completed");
+    let deleted = ask(&client, "again", "thread/delete", json!({"threadId": thread_id}));
+    assert_eq!(deleted.last().unwrap()["result"], json!({}), "{deleted:?}");
+    assert_eq!(block_on(stores.threads.load(thread_id, Some(0))), Ok(None));
+}
+
+#[test]
 fn a_turn_whose_record_update_the_store_refuses_still_completes_and_is_stored_once() {
     let (engine, stores) = flaky_engine(None, 2, 0.0);
     let mut client = Client::initialized(&engine);

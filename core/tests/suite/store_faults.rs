@@ -19,6 +19,14 @@ use crate::support::queue::text;
 
 const SEED: u64 = 0x5eed_f417;
 const FAULT_RATE: f64 = 0.10;
+
+/// `SPINDLE_FAULT_SEED` and `SPINDLE_FAULT_RATE` explore other runs; the defaults are CI's.
+fn plan() -> (u64, f64) {
+    let env = |name: &str| std::env::var(name).ok();
+    let seed = env("SPINDLE_FAULT_SEED").and_then(|seed| seed.parse().ok()).unwrap_or(SEED);
+    let rate = env("SPINDLE_FAULT_RATE").and_then(|rate| rate.parse().ok()).unwrap_or(FAULT_RATE);
+    (seed, rate)
+}
 const THREADS: usize = 24;
 const OWNERS: usize = 3;
 const ROUNDS: usize = 40;
@@ -41,6 +49,8 @@ enum Life {
     Archived,
     /// Unarchived, not yet resumed.
     Stored,
+    /// Deleted; a new thread takes its place.
+    Deleted,
 }
 
 /// What the test believes about one thread, from what its owner heard.
@@ -84,12 +94,14 @@ impl TestThread {
 
 #[test]
 fn under_store_faults_every_request_is_answered_no_thread_wedges_and_the_queue_rules_hold() {
-    let (engine, stores) = flaky_engine(Some(HangingModel::new()), SEED, FAULT_RATE);
+    let (seed, rate) = plan();
+    let (engine, stores) = flaky_engine(Some(HangingModel::new()), seed, rate);
     // Connections 0..OWNERS own threads; the last one resumes and renames threads it does not own.
     let mut drivers: Vec<Driver> = (0..=OWNERS).map(|i| Driver::connect(&engine, &format!("connection {i}"))).collect();
-    let mut rng = Rng(SEED);
+    let mut rng = Rng(seed | 1);
     let mut threads = start_threads(&mut drivers);
     let mut followed = vec![0; drivers.len()];
+    let mut deleted = Vec::new();
 
     for _ in 0..ROUNDS {
         let mut sent = Vec::new();
@@ -102,7 +114,7 @@ fn under_store_faults_every_request_is_answered_no_thread_wedges_and_the_queue_r
         for (thread, request) in threads.iter_mut().zip(sent) {
             let owner = &drivers[thread.owner];
             thread.follow(&owner.log[followed[thread.owner]..]);
-            settle_life(thread, &drivers, request);
+            settle_life(thread, &drivers, request, &mut deleted);
         }
         followed = drivers.iter().map(|driver| driver.log.len()).collect();
     }
@@ -117,7 +129,7 @@ fn under_store_faults_every_request_is_answered_no_thread_wedges_and_the_queue_r
     }
 
     check_wire(&drivers, &threads);
-    check_stores(&stores, &drivers, &threads);
+    check_stores(&stores, &drivers, &threads, &deleted);
 }
 
 /// Starts `THREADS` threads round-robin on the owners; a start the store refuses is retried.
@@ -150,6 +162,7 @@ fn act(drivers: &mut [Driver], thread: &mut TestThread, index: usize, rng: &mut 
     match thread.life {
         Life::Archived => return send(drivers, owner, "thread/unarchive", json!({"threadId": id})),
         Life::Stored => return send(drivers, owner, "thread/resume", json!({"threadId": id, "excludeTurns": true})),
+        Life::Deleted => return send(drivers, owner, "thread/start", json!({})),
         Life::Loaded => {}
     }
     let some_queued = |rng: &mut Rng, queued: &[String]| {
@@ -205,9 +218,11 @@ fn act(drivers: &mut [Driver], thread: &mut TestThread, index: usize, rng: &mut 
         69..74 => send(drivers, owner, "thread/queue/list", json!({"threadId": id, "limit": 1 + rng.below(4)})),
         74..80 => send(drivers, owner, "thread/name/set", json!({"threadId": id, "name": thread.text("name", index)})),
         80..84 => send(drivers, owner, "thread/read", json!({"threadId": id, "includeTurns": true})),
-        84..87 => send(drivers, owner, "thread/archive", json!({"threadId": id})),
-        87..92 => send(drivers, observer, "thread/resume", json!({"threadId": id, "excludeTurns": true})),
-        92..96 => {
+        84..86 => send(drivers, owner, "thread/archive", json!({"threadId": id})),
+        86..87 => send(drivers, owner, "thread/delete", json!({"threadId": id})),
+        87..89 => send(drivers, owner, "thread/compact/start", json!({"threadId": id})),
+        89..93 => send(drivers, observer, "thread/resume", json!({"threadId": id, "excludeTurns": true})),
+        93..96 => {
             send(drivers, observer, "thread/name/set", json!({"threadId": id, "name": thread.text("alias", index)}))
         }
         _ => send(drivers, owner, "thread/list", json!({"limit": 1 + rng.below(10)})),
@@ -215,7 +230,8 @@ fn act(drivers: &mut [Driver], thread: &mut TestThread, index: usize, rng: &mut 
 }
 
 /// Updates what the test believes about a thread's life from the answer to its last request.
-fn settle_life(thread: &mut TestThread, drivers: &[Driver], (at, id): (usize, i64)) {
+/// A deleted thread's id is kept to check the stores forgot it.
+fn settle_life(thread: &mut TestThread, drivers: &[Driver], (at, id): (usize, i64), deleted: &mut Vec<String>) {
     if at != thread.owner {
         return;
     }
@@ -228,6 +244,14 @@ fn settle_life(thread: &mut TestThread, drivers: &[Driver], (at, id): (usize, i6
         (Life::Loaded, "thread/archive") => Life::Archived,
         (Life::Archived, "thread/unarchive") => Life::Stored,
         (Life::Stored, "thread/resume") => Life::Loaded,
+        (Life::Loaded, "thread/delete") => {
+            deleted.push(thread.id.clone());
+            Life::Deleted
+        }
+        (Life::Deleted, "thread/start") => {
+            thread.id = answer["result"]["thread"]["id"].as_str().expect("a thread id").to_owned();
+            Life::Loaded
+        }
         (life, _) => life,
     };
     if thread.life != Life::Loaded {
@@ -240,6 +264,12 @@ fn settle_life(thread: &mut TestThread, drivers: &[Driver], (at, id): (usize, i6
 /// emptied by starting each head; then a turn runs to completion, the queue is emptied again, a
 /// queued turn dispatches by itself, and the thread reads back with both turns.
 fn recover(driver: &mut Driver, thread: &mut TestThread) {
+    if thread.life == Life::Deleted {
+        let answer = driver.request("thread/start", json!({}));
+        thread.id =
+            answer["result"]["thread"]["id"].as_str().unwrap_or_else(|| panic!("thread/start: {answer}")).to_owned();
+        thread.life = Life::Loaded;
+    }
     let id = thread.id.clone();
     if thread.life == Life::Archived {
         let answer = driver.request("thread/unarchive", json!({"threadId": id}));
@@ -342,11 +372,46 @@ fn check_wire(drivers: &[Driver], threads: &[TestThread]) {
     }
     assert!(wrong.is_empty(), "{} violations:\n{}", wrong.len(), wrong.join("\n"));
     assert!(!started.is_empty(), "no queued turn ever started");
+    // Every kind of request got through at least once; every kind that reads or writes the store
+    // before it answers was also refused at least once.
+    let mut answered: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
+    for driver in drivers {
+        for message in driver.log.iter().filter(|message| is_answer(message)) {
+            let id = message["id"].as_i64().unwrap_or_default();
+            let Some((method, _)) = driver.sent.get(&id) else { continue };
+            let counts = answered.entry(method.as_str()).or_default();
+            if message.get("result").is_some() {
+                counts.0 += 1
+            } else if message["error"]["code"] == -32603 {
+                counts.1 += 1
+            }
+        }
+    }
+    let reads_or_writes_first = [
+        "thread/name/set",
+        "thread/archive",
+        "thread/unarchive",
+        "thread/resume",
+        "thread/delete",
+        "thread/list",
+        "thread/queue/add",
+        "thread/queue/list",
+        "thread/queue/delete",
+        "thread/queue/reorder",
+        "thread/queue/update",
+        "thread/queue/start",
+    ];
+    let answers_first = ["turn/start", "turn/interrupt", "thread/read", "thread/compact/start"];
+    for method in reads_or_writes_first.into_iter().chain(answers_first) {
+        let (ok, refused) = answered.get(method).copied().unwrap_or_default();
+        assert!(ok > 0, "{method} never succeeded");
+        assert!(refused > 0 || answers_first.contains(&method), "{method} was never refused");
+    }
 }
 
 /// The stores after the run: the conformance audits pass, every turn a client saw completed is
 /// stored completed, and no queued turn is left, dispatching or visible.
-fn check_stores(stores: &FlakyStores, drivers: &[Driver], threads: &[TestThread]) {
+fn check_stores(stores: &FlakyStores, drivers: &[Driver], threads: &[TestThread], deleted: &[String]) {
     use futures::executor::block_on;
     let counts = stores.faults.counts();
     let refused_ops = counts.values().filter(|count| count.failed > 0).count();
@@ -379,6 +444,12 @@ fn check_stores(stores: &FlakyStores, drivers: &[Driver], threads: &[TestThread]
             block_on(audit_queue(stores.queue.as_ref(), &thread.id, &[1, 3])).unwrap_or_else(|error| panic!("{error}"));
         assert!(visible.is_empty(), "{} still queues {visible:?}", thread.id);
     }
+    for thread_id in deleted {
+        let history =
+            block_on(audit_thread(stores.threads.as_ref(), thread_id)).unwrap_or_else(|error| panic!("{error}"));
+        assert!(history.is_none(), "deleted thread {thread_id} is still stored");
+    }
+    assert!(!deleted.is_empty(), "no thread was ever deleted");
     let rows = stores.queue.rows();
     audit_rows(&rows).unwrap_or_else(|error| panic!("{error}"));
     assert!(rows.is_empty(), "rows left behind: {rows:?}");

@@ -1,5 +1,7 @@
 //! How a loaded thread stops: unloading when unsubscribed and idle (PROTOCOL.md §4.9), archiving
-//! (§4.7), what it leaves behind, and the requests that reach it too late.
+//! (§4.7) and deleting (§4.8), what it leaves behind, and the requests that reach it too late.
+//! Archive and delete write the store from the actor, so a write the store refuses leaves the
+//! thread loaded as it was.
 
 use tokio::sync::{mpsc, oneshot};
 
@@ -40,6 +42,31 @@ impl LoadedThread {
         self.deregister();
         let _ = reply.send(Ok(self.leave()));
         true
+    }
+
+    /// Handles `thread/delete` of a loaded thread: deletes its queued turns and its stored thread,
+    /// then leaves the registry; `true` when the actor must stop. A refused delete leaves the
+    /// thread loaded (its queue may be gone already).
+    pub(super) async fn delete(&mut self, reply: oneshot::Sender<Result<(Unloaded, bool), StoreError>>) -> bool {
+        let thread_id = self.stored.thread.id.clone();
+        let deleted = async {
+            self.shared.queue_store.delete_thread(thread_id.clone()).await?;
+            self.shared.thread_store.delete(thread_id.clone()).await
+        }
+        .await;
+        match deleted {
+            Err(error) => {
+                let _ = reply.send(Err(error));
+                false
+            }
+            Ok(existed) => {
+                // Its rows are gone, so no dispatch write is owed any more.
+                self.unsettled = None;
+                self.deregister();
+                let _ = reply.send(Ok((self.leave(), existed)));
+                true
+            }
+        }
     }
 
     /// What the thread leaves behind as the actor stops. A dispatch write the store still owes
