@@ -61,7 +61,7 @@ pub(crate) enum ThreadCommand {
     StartTurn { request: TurnRequest, responder: Responder },
     /// Rename the thread (`thread/name/set`, name already trimmed); the actor persists and answers.
     SetName { name: String, responder: Responder },
-    /// Stop: the actor hands back its thread and subscribers and ends; an active turn is dropped.
+    /// Stop: the actor hands back its subscribers and ends; an active turn is dropped.
     Unload { reply: oneshot::Sender<Unloaded> },
     /// Archive (`thread/archive`): the actor stores its record archived, then leaves the engine's
     /// registry, hands back what it leaves behind and ends (an active turn is dropped). If the

@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use spindle_core::store::conformance::audit::{audit_rows, audit_thread};
 use spindle_core::store::{QueuedTurnState, ThreadStore};
 
-use crate::support::flaky::{GatedThreadStore, flaky_engine};
+use crate::support::flaky::{FlakyStores, GatedThreadStore, flaky_engine};
 use crate::support::hanging::{HANG, HangingModel};
 use crate::support::queue::{add, busy_thread, changed, ids, interrupt, text, user_texts};
 use crate::support::{Client, engine, eventually, is};
@@ -24,39 +24,35 @@ fn ask(client: &Client, id: &str, method: &str, params: Value) -> Vec<Value> {
     client.until(|message| message["id"] == id)
 }
 
-#[test]
-fn thread_archive_the_store_refuses_leaves_the_thread_loaded_and_working() {
+/// `method` on a loaded thread, with the store refusing `op`: the error names `operation`, the
+/// thread stays loaded and runs a turn, and the same request then succeeds. Returns the stores.
+fn refused_then_retried(method: &str, op: &'static str, operation: &str) -> (FlakyStores, String) {
     let (engine, stores) = flaky_engine(None, 1, 0.0);
     let mut client = Client::initialized(&engine);
     let thread_id = client.start_thread(json!({}));
-    stores.faults.fail_next("threads.update", 1);
-    let refused = client.request("thread/archive", json!({"threadId": thread_id}));
-    assert_eq!(refused["error"], injected("archive thread", "threads.update"));
+    stores.faults.fail_next(op, 1);
+    let refused = client.request(method, json!({"threadId": thread_id}));
+    assert_eq!(refused["error"], injected(operation, op));
     client.assert_silent(100);
     let loaded = client.request("thread/loaded/list", json!({}));
     assert_eq!(loaded["result"]["data"], json!([thread_id]));
     client.request("turn/start", json!({"threadId": thread_id, "input": text("still here")}));
     let turn = client.until(is("turn/completed"));
     assert_eq!(turn.last().unwrap()["params"]["turn"]["status"], "completed");
-    let archived = ask(&client, "again", "thread/archive", json!({"threadId": thread_id}));
-    assert_eq!(archived.last().unwrap()["result"], json!({}), "{archived:?}");
+    let retried = ask(&client, "again", method, json!({"threadId": thread_id}));
+    assert_eq!(retried.last().unwrap()["result"], json!({}), "{retried:?}");
+    (stores, thread_id)
+}
+
+#[test]
+fn thread_archive_the_store_refuses_leaves_the_thread_loaded_and_working() {
+    let (stores, thread_id) = refused_then_retried("thread/archive", "threads.update", "archive thread");
     assert!(block_on(stores.threads.load(thread_id, Some(0))).unwrap().unwrap().stored.archived);
 }
 
 #[test]
 fn thread_delete_the_store_refuses_leaves_the_thread_loaded_and_working() {
-    let (engine, stores) = flaky_engine(None, 5, 0.0);
-    let mut client = Client::initialized(&engine);
-    let thread_id = client.start_thread(json!({}));
-    stores.faults.fail_next("threads.delete", 1);
-    let refused = client.request("thread/delete", json!({"threadId": thread_id}));
-    assert_eq!(refused["error"], injected("delete thread", "threads.delete"));
-    client.assert_silent(100);
-    client.request("turn/start", json!({"threadId": thread_id, "input": text("still here")}));
-    let turn = client.until(is("turn/completed"));
-    assert_eq!(turn.last().unwrap()["params"]["turn"]["status"], "completed");
-    let deleted = ask(&client, "again", "thread/delete", json!({"threadId": thread_id}));
-    assert_eq!(deleted.last().unwrap()["result"], json!({}), "{deleted:?}");
+    let (stores, thread_id) = refused_then_retried("thread/delete", "threads.delete", "delete thread");
     assert_eq!(block_on(stores.threads.load(thread_id, Some(0))), Ok(None));
 }
 
