@@ -16,7 +16,7 @@ const RUNS = 9;
 
 /** An initialized client on a fresh engine (scripted model) over `store`. */
 async function freshClient(store: NativeStore): Promise<SpindleClient> {
-  const engine = createEngine({ options: { codexHome: '/virtual/codex-home' }, threadStore: store });
+  const engine = createEngine({ options: { codexHome: '/virtual/codex-home' }, store });
   const client = new SpindleClient(connectInProcess(engine));
   await client.initialize({ name: 'spindle-bench', title: null, version: '1' });
   return client;
@@ -27,7 +27,7 @@ async function longThread(store: NativeStore): Promise<string> {
   const client = await freshClient(store);
   const { thread } = await client.threadStart({});
   for (let turn = 1; turn <= TURNS; turn += 1) {
-    const { turn: done } = await client.runTurn(thread.id, `Turn ${turn}: summarise what we did so far.`);
+    const done = await client.runTurn(thread.id, `Turn ${turn}: summarise what we did so far.`);
     if (done.status !== 'completed') throw new Error(`turn ${turn} ended ${done.status}`);
   }
   client.close();
