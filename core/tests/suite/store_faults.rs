@@ -1,8 +1,9 @@
 //! The engine over a flaky store (issue 8): while a tenth of all thread and queue store calls
-//! fail, many threads on several connections go through turns, interrupts, renames,
-//! archive/unarchive/resume and every queue method with dispatch. Every request is answered
-//! exactly once, errors name their operation, the queue rules hold on the wire; once the faults
-//! stop every thread runs a turn and drains its queue, and the stores pass the conformance audits.
+//! fail, many threads on several connections go through turns, interrupts, compactions, renames,
+//! archive/unarchive/resume, deletes and every queue method with dispatch. Every request is
+//! answered exactly once, errors name their operation, the queue rules hold on the wire; once the
+//! faults stop every thread runs a turn and drains its queue, and the stores pass the conformance
+//! audits.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
@@ -19,6 +20,9 @@ use crate::support::queue::text;
 
 const SEED: u64 = 0x5eed_f417;
 const FAULT_RATE: f64 = 0.10;
+const THREADS: usize = 24;
+const OWNERS: usize = 3;
+const ROUNDS: usize = 40;
 
 /// `SPINDLE_FAULT_SEED` and `SPINDLE_FAULT_RATE` explore other runs; the defaults are CI's.
 fn plan() -> (u64, f64) {
@@ -27,9 +31,6 @@ fn plan() -> (u64, f64) {
     let rate = env("SPINDLE_FAULT_RATE").and_then(|rate| rate.parse().ok()).unwrap_or(FAULT_RATE);
     (seed, rate)
 }
-const THREADS: usize = 24;
-const OWNERS: usize = 3;
-const ROUNDS: usize = 40;
 
 /// A small xorshift generator: the test's choices are reproducible from `SEED`.
 struct Rng(u64);
@@ -72,7 +73,7 @@ impl TestThread {
         format!("{kind}:{index}:{}", self.made)
     }
 
-    /// Follows the owner's log from position `from`.
+    /// Follows what the owner heard since the last round.
     fn follow(&mut self, log: &[Value]) {
         for message in log {
             let params = &message["params"];
