@@ -32,8 +32,10 @@ export type MockScript = MockResponse[] | ((index: number, body: unknown) => Moc
 export interface MockResponsesServer {
   /** `http://127.0.0.1:<port>/v1`; the endpoint is `${baseUrl}/responses`. */
   baseUrl: string;
-  /** Every request except CORS preflights, in arrival order. */
+  /** Every request except CORS preflights, in arrival order (none with `record: false`). */
   requests: RecordedRequest[];
+  /** How many model requests (`POST /v1/responses`) were answered. */
+  readonly modelCalls: number;
   /**
    * Resolves once the client has aborted the streamed answer to `requests[index]`; rejects after `timeoutMs`
    * if it has not (the answer was sent whole, or is still streaming).
@@ -64,8 +66,9 @@ function sseFrame(event: object): string {
   return `event: ${String(type)}\ndata: ${JSON.stringify(event)}\n\n`;
 }
 
-/** Starts the mock on a free loopback port. */
-export async function startMockResponses(script: MockScript): Promise<MockResponsesServer> {
+/** Starts the mock on a free loopback port. `record: false` keeps no requests (for load tests). */
+export async function startMockResponses(script: MockScript, options: { record?: boolean } = {}): Promise<MockResponsesServer> {
+  const keepRequests = options.record ?? true;
   const requests: RecordedRequest[] = [];
   const openResponses = new Set<ServerResponse>();
   const abortListeners = new Set<() => void>();
@@ -88,7 +91,7 @@ export async function startMockResponses(script: MockScript): Promise<MockRespon
     const body = parseBody(text);
     const path = req.url ?? '/';
     const record: RecordedRequest = { method: req.method ?? '', path, headers: flattenHeaders(req), body, abortedByClient: false };
-    requests.push(record);
+    if (keepRequests) requests.push(record);
 
     if (req.method !== 'POST' || path.split('?')[0] !== '/v1/responses') {
       reply(res, 404, jsonError(`mock: no route for ${req.method} ${path}`));
@@ -143,6 +146,9 @@ export async function startMockResponses(script: MockScript): Promise<MockRespon
   return {
     baseUrl: `http://127.0.0.1:${port}/v1`,
     requests,
+    get modelCalls() {
+      return modelCalls;
+    },
     abortOf(index, timeoutMs = 5_000) {
       return new Promise<void>((resolve, reject) => {
         const check = (): boolean => {

@@ -26,7 +26,7 @@ use crate::store::memory_queue::MemoryQueueStore;
 use crate::store::{QueueStore, ThreadStore};
 pub use connection::{Connection, ConnectionClosed, OnMessage};
 use outbox::Outbox;
-use thread_actor::ThreadHandle;
+use thread_actor::{ThreadHandle, UnsettledDispatch};
 
 /// The codex app-server version whose wire Spindle matches; clients read it from `userAgent`.
 pub const COMPATIBLE_CODEX_VERSION: &str = "0.169.0";
@@ -134,6 +134,9 @@ pub(crate) struct EngineShared {
     pub threads: Mutex<HashMap<String, ThreadHandle>>,
     /// Every connection opened on this engine, for the few notifications that go to all of them.
     connections: Mutex<Vec<Weak<Outbox>>>,
+    /// Queue store writes that threads which have stopped still owe, by thread id: the thread's
+    /// next actor settles them before its queue moves again.
+    unsettled_dispatches: Mutex<HashMap<String, UnsettledDispatch>>,
     next_id: AtomicU64,
 }
 
@@ -151,6 +154,17 @@ impl EngineShared {
     /// The handle of a loaded thread.
     pub fn loaded_thread(&self, thread_id: &str) -> Option<ThreadHandle> {
         self.threads.lock().unwrap_or_else(|poison| poison.into_inner()).get(thread_id).cloned()
+    }
+
+    /// Keeps what a stopping thread's dispatch still owes the queue store, for its next actor.
+    pub fn stash_unsettled_dispatch(&self, thread_id: &str, unsettled: UnsettledDispatch) {
+        let mut stash = self.unsettled_dispatches.lock().unwrap_or_else(|poison| poison.into_inner());
+        stash.insert(thread_id.to_owned(), unsettled);
+    }
+
+    /// Takes what an earlier actor of `thread_id` left owing, if anything.
+    pub fn take_unsettled_dispatch(&self, thread_id: &str) -> Option<UnsettledDispatch> {
+        self.unsettled_dispatches.lock().unwrap_or_else(|poison| poison.into_inner()).remove(thread_id)
     }
 
     /// Remembers a new connection; connections that are gone are forgotten on the way.
@@ -193,6 +207,7 @@ impl Engine {
             queue_store: host.queue_store.unwrap_or_else(|| Arc::new(MemoryQueueStore::new())),
             threads: Mutex::new(HashMap::new()),
             connections: Mutex::new(Vec::new()),
+            unsettled_dispatches: Mutex::new(HashMap::new()),
             next_id: AtomicU64::new(1),
         };
         Engine { shared: Arc::new(shared) }

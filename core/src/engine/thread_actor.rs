@@ -5,8 +5,8 @@
 //! by construction: a request's response is written before the notifications it causes, and
 //! model events apply in stream order. The model request itself runs in a separate task
 //! (`turn_runner`) that reports back here. The turn lifecycle, model output, host tool calls,
-//! compaction and the thread's queue live in the submodules, as do subscriber bookkeeping and
-//! what a fork reads; this file holds the actor's state and its command loop.
+//! compaction and the thread's queue live in the submodules, as do subscriber bookkeeping, how
+//! the actor stops and what a fork reads; this file holds the actor's state and its command loop.
 
 mod compaction;
 mod fork;
@@ -16,6 +16,7 @@ mod queue_dispatch;
 mod subscriptions;
 mod tool_calls;
 mod turn_lifecycle;
+mod unload;
 
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -35,9 +36,10 @@ use crate::protocol::thread::{
     ThreadTokenUsage, ThreadTokenUsageUpdatedNotification,
 };
 use crate::protocol::turn::{Turn, TurnError, TurnItemsView, TurnStartParams};
-use crate::store::{HistoryRecord, StoredThread};
+use crate::store::{HistoryRecord, StoreError, StoredThread};
 pub(crate) use fork::ForkSource;
 pub(crate) use queue::QueueRequest;
+pub(crate) use queue_dispatch::UnsettledDispatch;
 
 /// A message to a thread's actor.
 pub(crate) enum ThreadCommand {
@@ -59,8 +61,16 @@ pub(crate) enum ThreadCommand {
     StartTurn { request: TurnRequest, responder: Responder },
     /// Rename the thread (`thread/name/set`, name already trimmed); the actor persists and answers.
     SetName { name: String, responder: Responder },
-    /// Stop: the actor hands back its thread and subscribers and ends; an active turn is dropped.
+    /// Stop: the actor hands back its subscribers and ends; an active turn is dropped.
     Unload { reply: oneshot::Sender<Unloaded> },
+    /// Archive (`thread/archive`): the actor stores its record archived, then leaves the engine's
+    /// registry, hands back what it leaves behind and ends (an active turn is dropped). If the
+    /// store refuses, it answers the error and stays loaded.
+    Archive { reply: oneshot::Sender<Result<Unloaded, StoreError>> },
+    /// Delete (`thread/delete`): the actor deletes its queued turns and its stored thread, then
+    /// leaves the registry and ends, answering whether the store had the thread. If the store
+    /// refuses, it answers the error and stays loaded.
+    Delete { reply: oneshot::Sender<Result<(Unloaded, bool), StoreError>> },
     /// A snapshot of the thread as `thread/read` shows it.
     Read { include_turns: bool, reply: oneshot::Sender<Thread> },
     /// Stop the active turn (`turn/interrupt`); `turn_id` is the client's, unparsed.
@@ -105,6 +115,8 @@ impl ThreadCommand {
             | ThreadCommand::InheritUsage(_)
             | ThreadCommand::ReplayUsage(_)
             | ThreadCommand::Unload { .. }
+            | ThreadCommand::Archive { .. }
+            | ThreadCommand::Delete { .. }
             | ThreadCommand::Read { .. }
             | ThreadCommand::Model { .. }
             | ThreadCommand::RetryModel { .. }
@@ -117,8 +129,6 @@ impl ThreadCommand {
 
 /// What an unloaded thread leaves behind.
 pub(crate) struct Unloaded {
-    /// The thread record as the actor last had it.
-    pub stored: StoredThread,
     /// Who was subscribed, to be told the thread is now `notLoaded`.
     pub subscribers: Vec<Arc<Outbox>>,
 }
@@ -181,6 +191,7 @@ pub(crate) fn spawn(
         usage,
         subscribers: Vec::new(),
         active: None,
+        unsettled: None,
         tx: tx.clone(),
     };
     shared.spawn.spawn(boxed(thread.run(rx)));
@@ -249,6 +260,8 @@ struct LoadedThread {
     usage: ThreadTokenUsage,
     subscribers: Vec<Arc<Outbox>>,
     active: Option<ActiveTurn>,
+    /// A queue store write a dispatch still owes (the store refused it).
+    unsettled: Option<UnsettledDispatch>,
     tx: mpsc::UnboundedSender<ThreadCommand>,
 }
 
@@ -271,7 +284,7 @@ impl LoadedThread {
                 }
                 ThreadCommand::UnloadIfUnsubscribed { reply } => {
                     if self.unload_if_unsubscribed(reply) {
-                        return;
+                        break;
                     }
                 }
                 ThreadCommand::ForkSource { reply } => {
@@ -286,10 +299,18 @@ impl LoadedThread {
                 ThreadCommand::Compact { responder } => self.compact(responder).await,
                 ThreadCommand::SetName { name, responder } => self.set_name(name, responder).await,
                 ThreadCommand::Unload { reply } => {
-                    let unloaded = Unloaded { stored: self.stored.clone(), subscribers: self.subscribers.clone() };
-                    let _ = reply.send(unloaded);
-                    // Dropping `self` drops the active turn and so cancels its model request.
-                    return;
+                    let _ = reply.send(self.leave());
+                    break;
+                }
+                ThreadCommand::Archive { reply } => {
+                    if self.archive(reply).await {
+                        break;
+                    }
+                }
+                ThreadCommand::Delete { reply } => {
+                    if self.delete(reply).await {
+                        break;
+                    }
                 }
                 ThreadCommand::Read { include_turns, reply } => {
                     let _ = reply.send(self.snapshot(include_turns));
@@ -315,6 +336,8 @@ impl LoadedThread {
             }
             self.subscribers.retain(|outbox| !outbox.is_closed());
         }
+        // Dropping `self` after this drops an active turn and so cancels its model request.
+        self.answer_late_commands(&mut rx).await;
     }
 
     fn emit(&self, notification: ServerNotification) {
@@ -379,7 +402,7 @@ impl LoadedThread {
     }
 
     /// Writes a finished turn and what it did to the model history before any client is told
-    /// it finished.
+    /// it finished; `Err` only when the turn could not be saved.
     async fn persist(&mut self, history: HistoryRecord, full: &Turn, now_ms: i64) -> Result<(), TurnError> {
         self.stored.thread.updated_at = seconds(now_ms);
         self.stored.thread.recency_at = Some(seconds(now_ms));
@@ -391,16 +414,15 @@ impl LoadedThread {
         }
         let store = self.shared.thread_store.clone();
         let records = vec![history, HistoryRecord::Turn { turn: full.clone() }];
-        let result = async {
-            store.append(self.stored.thread.id.clone(), records).await?;
-            store.update(self.stored.clone()).await
-        }
-        .await;
-        result.map_err(|error| TurnError {
+        store.append(self.stored.thread.id.clone(), records).await.map_err(|error| TurnError {
             message: error::store_failed("save turn", error).message,
             codex_error_info: Some(Value::String("other".into())),
             additional_details: None,
             misalignment: None,
-        })
+        })?;
+        // The turn is saved. A record the store refuses to update (`updatedAt`, usage) only lags:
+        // every later write stores it whole. Failing the turn now would store it a second time.
+        let _ = store.update(self.stored.clone()).await;
+        Ok(())
     }
 }

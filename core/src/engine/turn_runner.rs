@@ -2,7 +2,9 @@
 //! forward each Responses event to the thread's actor. Owns no thread state.
 //!
 //! The runner stops when the actor drops the turn's cancel handle (interrupt, steer, or the turn
-//! ended); it then tells the transport to abort the HTTP request, so nothing more arrives.
+//! ended); it then tells the transport to abort the HTTP request, so nothing more arrives. After
+//! `response.completed` it still reads the body to its end (or until cancelled), so the transport
+//! lets go of every response.
 
 use std::sync::Arc;
 
@@ -107,7 +109,16 @@ pub(crate) async fn run(call: ModelCall) {
     }
     .await;
     match outcome {
-        Outcome::Completed => {}
+        // Nothing after `response.completed` matters, but the transport keeps the response until
+        // its body ends or the request is cancelled: read on to the end (a provider closes the
+        // stream right after), or cancel once the turn has moved on and dropped this request.
+        Outcome::Completed => loop {
+            match until_cancelled(transport.read(request_id), &mut cancel).await {
+                None => break transport.cancel(request_id),
+                Some(Ok(Some(_))) => {}
+                Some(Ok(None) | Err(_)) => break,
+            }
+        },
         Outcome::Cancelled => transport.cancel(request_id),
         Outcome::Failed(error, retry) => {
             transport.cancel(request_id);

@@ -24,6 +24,12 @@ impl MemoryQueueStore {
         Self::default()
     }
 
+    /// Every stored row, dispatching ones included, for audits ([`audit_rows`](super::conformance::audit::audit_rows)).
+    #[cfg(any(test, feature = "conformance"))]
+    pub fn rows(&self) -> Vec<QueuedTurnRow> {
+        self.with(|threads| threads.values().flatten().cloned().collect())
+    }
+
     fn with<T>(&self, f: impl FnOnce(&mut HashMap<String, Vec<QueuedTurnRow>>) -> T) -> T {
         // A poisoned lock only means another caller panicked mid-update; the map is still usable.
         let mut guard = self.threads.lock().unwrap_or_else(|poison| poison.into_inner());

@@ -1,10 +1,13 @@
 //! Storage the host provides: the thread store and the queue store (ARCHITECTURE.md "Storage
 //! adapters"), their in-memory defaults, the JSON bridge the bindings use for JS adapters, the
-//! serving side of that bridge for native stores, and the conformance suite every store runs.
+//! serving side of that bridge for native stores, the conformance suite every store runs, and
+//! fault-injecting wrappers for robustness tests.
 
 pub mod bridge;
 #[cfg(any(test, feature = "conformance"))]
 pub mod conformance;
+#[cfg(any(test, feature = "faults"))]
+pub mod faults;
 pub mod history;
 pub mod memory;
 pub mod memory_queue;

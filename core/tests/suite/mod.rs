@@ -8,6 +8,8 @@ mod model_retries;
 mod no_panic;
 mod reasoning;
 mod scripted_model;
+mod store_fault_rows;
+mod store_faults;
 mod subscriptions;
 mod thread_archive;
 mod thread_compact;

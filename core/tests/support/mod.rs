@@ -1,8 +1,11 @@
 //! A native test host for the engine: a thread-pool executor, the system clock, and a connection
 //! whose messages land in a channel the test reads with a deadline.
 
+pub mod driver;
+pub mod flaky;
 pub mod golden;
 pub mod hanging;
+pub mod heard;
 pub mod queue;
 
 use std::sync::Arc;

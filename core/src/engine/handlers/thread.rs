@@ -3,10 +3,10 @@
 
 use tokio::sync::oneshot;
 
-use crate::engine::SPINDLE_VERSION;
 use crate::engine::connection::Ctx;
 use crate::engine::outbox::Responder;
 use crate::engine::thread_actor::{self, ThreadCommand, ThreadHandle};
+use crate::engine::{EngineShared, SPINDLE_VERSION};
 use crate::ids;
 use crate::protocol::ServerNotification;
 use crate::protocol::error;
@@ -209,16 +209,17 @@ pub async fn name_set(ctx: &Ctx, params: ThreadNameSetParams, responder: Respond
         match handle.send_or_return(ThreadCommand::SetName { name, responder }) {
             Ok(()) => return,
             Err(ThreadCommand::SetName { name, responder }) => {
-                return rename_stored(ctx, thread_id, name, responder).await;
+                return rename_stored(&ctx.shared, thread_id, name, responder).await;
             }
             Err(_) => return,
         }
     }
-    rename_stored(ctx, thread_id, name, responder).await;
+    rename_stored(&ctx.shared, thread_id, name, responder).await;
 }
 
-async fn rename_stored(ctx: &Ctx, thread_id: String, name: String, responder: Responder) {
-    let store = &ctx.shared.thread_store;
+/// Renames a thread that is not loaded in the store; the requester is told.
+pub(crate) async fn rename_stored(shared: &EngineShared, thread_id: String, name: String, responder: Responder) {
+    let store = &shared.thread_store;
     let renamed = async {
         let Some(loaded) = store.load(thread_id.clone(), Some(0)).await? else { return Ok(None) };
         let mut stored = loaded.stored;
@@ -236,7 +237,7 @@ async fn rename_stored(ctx: &Ctx, thread_id: String, name: String, responder: Re
                 thread_id,
                 thread_name: Some(name),
             });
-            outbox.notify(&notification, ctx.shared.now_ms());
+            outbox.notify(&notification, shared.now_ms());
         }
     }
 }

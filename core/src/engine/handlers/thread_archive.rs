@@ -7,7 +7,7 @@ use tokio::sync::oneshot;
 
 use crate::engine::connection::Ctx;
 use crate::engine::outbox::{Outbox, Responder, broadcast, with_requester};
-use crate::engine::thread_actor::{ThreadCommand, Unloaded};
+use crate::engine::thread_actor::ThreadCommand;
 use crate::ids;
 use crate::protocol::ServerNotification;
 use crate::protocol::error;
@@ -19,7 +19,7 @@ use crate::protocol::thread::{
 use crate::store::StoredThread;
 
 /// Handles `thread/archive`: `notLoaded` status (when it was loaded), the response, then
-/// `thread/archived`.
+/// `thread/archived`. A loaded thread archives itself, so a refused write leaves it loaded.
 pub async fn archive(ctx: &Ctx, params: ThreadIdParams, responder: Responder) {
     let thread_id = match ids::parse_thread_id(&params.thread_id) {
         Ok(thread_id) => thread_id,
@@ -30,12 +30,14 @@ pub async fn archive(ctx: &Ctx, params: ThreadIdParams, responder: Responder) {
         Ok(_) => return responder.err(error::no_rollout_found(&thread_id)),
         Err(error) => return responder.err(error),
     };
-    let unloaded = unload(ctx, &thread_id).await;
-    let mut archived = unloaded.as_ref().map_or(stored, |unloaded| unloaded.stored.clone());
-    archived.archived = true;
-    if let Err(error) = ctx.shared.thread_store.update(archived).await {
-        return responder.err(error::store_failed("archive thread", error));
-    }
+    let archived = match ask_loaded(ctx, &thread_id, |reply| ThreadCommand::Archive { reply }).await {
+        Some(archived) => archived.map(Some),
+        None => ctx.shared.thread_store.update(StoredThread { archived: true, ..stored }).await.map(|()| None),
+    };
+    let unloaded = match archived {
+        Ok(unloaded) => unloaded,
+        Err(error) => return responder.err(error::store_failed("archive thread", error)),
+    };
     let was_loaded = unloaded.is_some();
     let recipients =
         with_requester(unloaded.map(|unloaded| unloaded.subscribers).unwrap_or_default(), &responder.outbox);
@@ -72,7 +74,7 @@ pub async fn unarchive(ctx: &Ctx, params: ThreadIdParams, responder: Responder) 
 }
 
 /// Handles `thread/delete`: `notLoaded` status, the response, then `thread/deleted`. Queued turns
-/// die with their thread.
+/// die with their thread. A loaded thread deletes itself, so a refused delete leaves it loaded.
 pub async fn delete(ctx: &Ctx, params: ThreadIdParams, responder: Responder) {
     let thread_id = match ids::parse_thread_id(&params.thread_id) {
         Ok(thread_id) => thread_id,
@@ -83,18 +85,23 @@ pub async fn delete(ctx: &Ctx, params: ThreadIdParams, responder: Responder) {
         Ok(_) => return responder.err(error::no_rollout_found(&thread_id)),
         Err(error) => return responder.err(error),
     }
-    let unloaded = unload(ctx, &thread_id).await;
     let shared = &ctx.shared;
-    let deleted = async {
-        shared.queue_store.delete_thread(thread_id.clone()).await?;
-        shared.thread_store.delete(thread_id.clone()).await
-    }
-    .await;
-    match deleted {
+    let deleted = match ask_loaded(ctx, &thread_id, |reply| ThreadCommand::Delete { reply }).await {
+        Some(deleted) => deleted.map(|(unloaded, existed)| (Some(unloaded), existed)),
+        None => async {
+            shared.queue_store.delete_thread(thread_id.clone()).await?;
+            shared.thread_store.delete(thread_id.clone()).await
+        }
+        .await
+        .map(|existed| (None, existed)),
+    };
+    let unloaded = match deleted {
         Err(error) => return responder.err(error::store_failed("delete thread", error)),
-        Ok(false) => return responder.err(error::no_rollout_found(&thread_id)),
-        Ok(true) => {}
-    }
+        Ok((_, false)) => return responder.err(error::no_rollout_found(&thread_id)),
+        Ok((unloaded, true)) => unloaded,
+    };
+    // A dispatch write an earlier actor left owing is moot: the rows are gone.
+    let _ = shared.take_unsettled_dispatch(&thread_id);
     let was_loaded = unloaded.is_some();
     let recipients =
         with_requester(unloaded.map(|unloaded| unloaded.subscribers).unwrap_or_default(), &responder.outbox);
@@ -125,11 +132,16 @@ async fn stored_thread(ctx: &Ctx, thread_id: &str) -> Result<Option<StoredThread
     Ok(loaded.map(|loaded| loaded.stored))
 }
 
-/// Takes a loaded thread out of the engine; `None` if it was not loaded.
-async fn unload(ctx: &Ctx, thread_id: &str) -> Option<Unloaded> {
-    let handle = ctx.shared.threads.lock().unwrap_or_else(|poison| poison.into_inner()).remove(thread_id)?;
+/// Hands a loaded thread's actor the command `command` builds and awaits its reply; `None` if the
+/// thread is not loaded (or stopped before answering).
+async fn ask_loaded<T>(
+    ctx: &Ctx,
+    thread_id: &str,
+    command: impl FnOnce(oneshot::Sender<T>) -> ThreadCommand,
+) -> Option<T> {
+    let handle = ctx.shared.loaded_thread(thread_id)?;
     let (reply, answer) = oneshot::channel();
-    if !handle.send(ThreadCommand::Unload { reply }) {
+    if !handle.send(command(reply)) {
         return None;
     }
     answer.await.ok()

@@ -2,9 +2,12 @@
 //! in-memory reference runs it in core's tests, other stores in theirs through
 //! [`store_conformance_tests!`](crate::store_conformance_tests) (feature `conformance`).
 //!
+//! [`audit`] checks the same invariants on a store that has seen arbitrary traffic.
+//!
 //! Every id is a UUID, as durable stores require; tests name them with short words ([`id`]) and
 //! read them back with [`name_of`], so assertions stay readable.
 
+pub mod audit;
 mod queue;
 mod threads;
 
