@@ -58,8 +58,8 @@ pub fn unexplained_errors(driver: &Driver) -> Vec<String> {
                 !text.contains(FAULT_MESSAGE)
                     || (method == "thread/queue/start"
                         && ["record queued turn dispatch", "save turn"].iter().any(|operation| {
-                        text.starts_with(&format!("queued turn could not start: failed to {operation}: "))
-                    }))
+                            text.starts_with(&format!("queued turn could not start: failed to {operation}: "))
+                        }))
             }
             _ => false,
         };
