@@ -3,7 +3,7 @@
 
 import { SpindleClient } from '../client/client.js';
 import type { Notification } from '../client/methods.js';
-import { createEngine } from '../index.js';
+import { createEngine } from '../runtime/node.js';
 import { connectInProcess } from '../transports/in-process.js';
 import type { CliHost } from './host.js';
 
