@@ -98,17 +98,31 @@ impl LoadedHistory {
 
     /// The model-visible history, replayed verbatim on the next request.
     pub fn model_items(&self) -> Vec<Value> {
-        model_history(&self.records)
+        model_history(self.records.iter().filter(|record| !matches!(record, HistoryRecord::Turn { .. })).cloned())
+    }
+
+    /// The thread record, its finished turns and its model history, taken apart without copying
+    /// them: what loading a thread into an actor needs (`thread/resume`).
+    pub fn into_parts(self) -> (StoredThread, Vec<Turn>, Vec<Value>) {
+        let mut turns = Vec::new();
+        let history = model_history(self.records.into_iter().filter_map(|record| match record {
+            HistoryRecord::Turn { turn } => {
+                turns.push(turn);
+                None
+            }
+            other => Some(other),
+        }));
+        (self.stored, turns, history)
     }
 }
 
 /// The model history that `records` leave: appended items, restarted by each compaction.
-fn model_history(records: &[HistoryRecord]) -> Vec<Value> {
+fn model_history(records: impl IntoIterator<Item = HistoryRecord>) -> Vec<Value> {
     let mut history = Vec::new();
     for record in records {
         match record {
-            HistoryRecord::ModelItems { items } => history.extend(items.iter().cloned()),
-            HistoryRecord::Compacted { items } => history = items.clone(),
+            HistoryRecord::ModelItems { items } => history.extend(items),
+            HistoryRecord::Compacted { items } => history = items,
             HistoryRecord::Turn { .. } => {}
         }
     }
@@ -136,6 +150,7 @@ pub trait ThreadStore: MaybeSend + MaybeSync {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::protocol::turn::{TurnItemsView, TurnStatus};
     use serde_json::json;
 
     #[test]
@@ -145,6 +160,39 @@ mod tests {
             HistoryRecord::Compacted { items: vec![json!("summary")] },
             HistoryRecord::ModelItems { items: vec![json!("c")] },
         ];
-        assert_eq!(model_history(&records), vec![json!("summary"), json!("c")]);
+        assert_eq!(model_history(records), vec![json!("summary"), json!("c")]);
+    }
+
+    #[test]
+    fn taken_apart_a_history_keeps_its_turns_in_order_and_the_model_history_of_model_items() {
+        let turn = |id: &str| Turn {
+            id: id.into(),
+            root_turn_id: None,
+            items: Vec::new(),
+            items_view: TurnItemsView::Full,
+            status: TurnStatus::Completed,
+            error: None,
+            started_at: None,
+            completed_at: None,
+            duration_ms: None,
+        };
+        let stored = crate::store::conformance::stored_thread("t", 1, "hello");
+        let loaded = LoadedHistory {
+            stored,
+            records: vec![
+                HistoryRecord::ModelItems { items: vec![json!("a")] },
+                HistoryRecord::Turn { turn: turn("u1") },
+                HistoryRecord::Compacted { items: vec![json!("summary")] },
+                HistoryRecord::ModelItems { items: vec![json!("b")] },
+                HistoryRecord::Turn { turn: turn("u2") },
+            ],
+            truncated: false,
+        };
+        let (turns, items) = (loaded.turns(), loaded.model_items());
+        let (_, parts_turns, parts_items) = loaded.into_parts();
+        assert_eq!(parts_turns, turns);
+        assert_eq!(parts_items, items);
+        assert_eq!(parts_turns.iter().map(|turn| turn.id.as_str()).collect::<Vec<_>>(), ["u1", "u2"]);
+        assert_eq!(parts_items, vec![json!("summary"), json!("b")]);
     }
 }

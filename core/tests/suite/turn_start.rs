@@ -4,7 +4,7 @@ use pretty_assertions::assert_eq;
 use serde_json::{Value, json};
 use spindle_core::model::scripted::scripted_reply;
 
-use crate::support::{Client, engine, is, methods};
+use crate::support::{Client, Reply, ScriptModel, engine, eventually, is, message_reply, methods};
 
 fn started_thread(client: &mut Client) -> String {
     let answer = client.request("thread/start", json!({"model": "mock-model", "baseInstructions": "Be terse."}));
@@ -139,4 +139,27 @@ fn turn_start_overrides_stick_for_later_turns_and_a_restart_but_the_output_schem
     let body = second_model.bodies.lock().unwrap()[0].clone();
     assert_eq!(body["model"], json!("other-model"));
     assert_eq!(body["reasoning"], json!({"effort": "high", "summary": "detailed"}));
+}
+
+#[test]
+fn a_completed_response_is_read_to_its_end_and_one_that_goes_on_is_cancelled() {
+    let model = ScriptModel::new(vec![
+        Reply::raw(message_reply("msg_1", &["one"]), ": a comment after the last event\n\n"),
+        Reply::hangs(message_reply("msg_2", &["two"])),
+    ]);
+    let engine = engine(Some(model.clone()), None);
+    let mut client = Client::initialized(&engine);
+    let thread_id = started_thread(&mut client);
+    let input = json!([{"type": "text", "text": "Go.", "text_elements": []}]);
+    client.request("turn/start", json!({"threadId": thread_id, "input": input}));
+    client.until(is("turn/completed"));
+    // The host sees the first body to its end, as it would a stream nobody abandoned.
+    eventually("the first body is read to its end", || model.unread_chunks() == 0);
+    assert_eq!(*model.cancelled.lock().unwrap(), Vec::<u64>::new());
+
+    client.request("turn/start", json!({"threadId": thread_id, "input": input}));
+    let messages = client.until(is("turn/completed"));
+    assert_eq!(messages.last().unwrap()["params"]["turn"]["status"], json!("completed"));
+    // A body still open after `response.completed` is released once the turn is over.
+    eventually("the open body is cancelled", || model.cancelled.lock().unwrap().len() == 1);
 }
