@@ -46,6 +46,9 @@ pub(crate) fn open(dir: &Path) -> Result<Connection, Failure> {
     // thread's record, and with the default the second page already evicts what the first read.
     // Only pages actually read take memory.
     connection.pragma_update(None, "cache_size", -8192)?;
+    // Every statement the store runs stays prepared (rusqlite keeps 16 by default; the store has
+    // about 30, and a turn or a queued turn's dispatch runs a dozen of them).
+    connection.set_prepared_statement_cache_capacity(64);
     thread_list::register_functions(&connection)?;
     migrate(&mut connection)?;
     Ok(connection)
