@@ -20,7 +20,7 @@ export async function listing(context: Context): Promise<Row[]> {
   await Promise.all(
     context.targets.map(async (target) => {
       const server = await target.start(target.newHome());
-      await inParallel(THREADS, 8, async (index) => {
+      await inParallel(THREADS, 16, async (index) => {
         const threadId = await startThread(server.client);
         await timedTurn(server.client, threadId, `Thread ${index}: hello.`);
       });

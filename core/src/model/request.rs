@@ -179,7 +179,7 @@ mod tests {
             parallel_tool_calls: true,
             output_schema: None,
         };
-        let input = vec![
+        let input = [
             developer_message("a", "be terse"),
             user_message("b", &[UserInput::Text { text: "hi".into(), text_elements: vec![] }]),
         ];
