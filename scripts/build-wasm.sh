@@ -8,7 +8,7 @@ step() { printf '==> %s\n' "$*"; }
 size() { stat -c %s "$1"; }
 started=$SECONDS
 
-raw=target/wasm32-unknown-unknown/release/spindle_wasm.wasm
+raw=target/wasm32-unknown-unknown/wasm-release/spindle_wasm.wasm
 # wasm-bindgen writes here first; wasm/pkg-web/ only ever holds the optimised result.
 staging=target/spindle-wasm-web
 out=wasm/pkg-web
@@ -23,8 +23,9 @@ wasm_opt=node_modules/.bin/wasm-opt
 }
 [ -x "$wasm_opt" ] || { echo "missing $wasm_opt: run npm install at the repo root" >&2; exit 1; }
 
-step "cargo build -p spindle-wasm --target wasm32-unknown-unknown --release"
-cargo build -p spindle-wasm --target wasm32-unknown-unknown --release
+# wasm-release: release, optimised for size (Cargo.toml).
+step "cargo build -p spindle-wasm --target wasm32-unknown-unknown --profile wasm-release"
+cargo build -p spindle-wasm --target wasm32-unknown-unknown --profile wasm-release
 
 step "wasm-bindgen --target web --out-dir $staging"
 rm -rf "$staging"

@@ -55,7 +55,7 @@ step "wasm module"
 bash scripts/build-wasm.sh
 
 step "TypeScript package"
-npx tsc -p ts/tsconfig.json
+npm run build --silent -w ts
 chmod +x ts/dist/cli/main.js
 
 echo "setup done in $((SECONDS - started)) s"

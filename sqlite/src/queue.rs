@@ -25,21 +25,21 @@ pub(crate) fn append(
     let params_json = encode(&turn_start_params)?;
     let transaction = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let taken = transaction
-        .query_row("SELECT 1 FROM queued_turns WHERE queued_turn_id = ?1", [&queued_turn_id], |_| Ok(()))
+        .prepare_cached("SELECT 1 FROM queued_turns WHERE queued_turn_id = ?1")?
+        .query_row([&queued_turn_id], |_| Ok(()))
         .optional()?;
     if taken.is_some() {
         return Err(StoreError::Adapter(format!("queued turn {queued_turn_id} already exists")).into());
     }
-    let queue_order: i64 = transaction.query_row(
-        "SELECT COALESCE(MAX(queue_order), 0) + 1 FROM queued_turns WHERE thread_id = ?1",
-        [&thread_id],
-        |row| row.get(0),
-    )?;
-    transaction.execute(
-        "INSERT INTO queued_turns (queued_turn_id, thread_id, turn_start_params, queue_order, state, \
+    let queue_order: i64 = transaction
+        .prepare_cached("SELECT COALESCE(MAX(queue_order), 0) + 1 FROM queued_turns WHERE thread_id = ?1")?
+        .query_row([&thread_id], |row| row.get(0))?;
+    transaction
+        .prepare_cached(
+            "INSERT INTO queued_turns (queued_turn_id, thread_id, turn_start_params, queue_order, state, \
          created_at_ms, updated_at_ms) VALUES (?1, ?2, ?3, ?4, 'pending', ?5, ?5)",
-        params![queued_turn_id, thread_id, params_json, queue_order, now_ms],
-    )?;
+        )?
+        .execute(params![queued_turn_id, thread_id, params_json, queue_order, now_ms])?;
     transaction.commit()?;
     Ok(QueuedTurnRow {
         queued_turn_id,
@@ -118,7 +118,7 @@ pub(crate) fn reorder(
     // `queue_order` is unique per thread, so the slots are first moved out of the way (orders
     // are ≥ 1, their negatives are free), then handed out in the new order.
     let flip = format!("UPDATE queued_turns SET queue_order = -queue_order WHERE {VISIBLE}");
-    transaction.execute(&flip, [thread_id])?;
+    transaction.prepare_cached(&flip)?.execute([thread_id])?;
     {
         let mut place = transaction
             .prepare_cached("UPDATE queued_turns SET queue_order = ?2, updated_at_ms = ?3 WHERE queued_turn_id = ?1")?;
@@ -136,11 +136,8 @@ pub(crate) fn reorder(
 pub(crate) fn claim_head(connection: &mut Connection, thread_id: &str, now_ms: i64) -> Result<ClaimOutcome, Failure> {
     let transaction = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let dispatching = transaction
-        .query_row(
-            "SELECT 1 FROM queued_turns WHERE thread_id = ?1 AND state = 'dispatching' LIMIT 1",
-            [thread_id],
-            |_| Ok(()),
-        )
+        .prepare_cached("SELECT 1 FROM queued_turns WHERE thread_id = ?1 AND state = 'dispatching' LIMIT 1")?
+        .query_row([thread_id], |_| Ok(()))
         .optional()?;
     if dispatching.is_some() {
         return Ok(ClaimOutcome::Busy);
@@ -152,10 +149,9 @@ pub(crate) fn claim_head(connection: &mut Connection, thread_id: &str, now_ms: i
     if head.state == QueuedTurnState::Failed {
         return Ok(ClaimOutcome::Blocked);
     }
-    transaction.execute(
-        "UPDATE queued_turns SET state = 'dispatching', updated_at_ms = ?2 WHERE queued_turn_id = ?1",
-        params![head.queued_turn_id, now_ms],
-    )?;
+    transaction
+        .prepare_cached("UPDATE queued_turns SET state = 'dispatching', updated_at_ms = ?2 WHERE queued_turn_id = ?1")?
+        .execute(params![head.queued_turn_id, now_ms])?;
     transaction.commit()?;
     head.state = QueuedTurnState::Dispatching;
     head.updated_at_ms = now_ms;

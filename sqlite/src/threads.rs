@@ -56,11 +56,9 @@ pub(crate) fn append(connection: &mut Connection, thread_id: &str, records: &[Hi
     if !exists(&transaction, thread_id)? {
         return Err(does_not_exist(thread_id));
     }
-    let last: i64 = transaction.query_row(
-        "SELECT COALESCE(MAX(seq), 0) FROM history WHERE thread_id = ?1",
-        [thread_id],
-        |row| row.get(0),
-    )?;
+    let last: i64 = transaction
+        .prepare_cached("SELECT COALESCE(MAX(seq), 0) FROM history WHERE thread_id = ?1")?
+        .query_row([thread_id], |row| row.get(0))?;
     {
         let mut insert =
             transaction.prepare_cached("INSERT INTO history (thread_id, seq, record) VALUES (?1, ?2, ?3)")?;
@@ -79,8 +77,10 @@ pub(crate) fn load(
     tail: Option<u32>,
 ) -> Result<Option<LoadedHistory>, Failure> {
     let transaction = connection.transaction()?;
-    let stored: Option<String> =
-        transaction.query_row("SELECT stored FROM threads WHERE id = ?1", [thread_id], |row| row.get(0)).optional()?;
+    let stored: Option<String> = transaction
+        .prepare_cached("SELECT stored FROM threads WHERE id = ?1")?
+        .query_row([thread_id], |row| row.get(0))
+        .optional()?;
     let Some(stored) = stored else { return Ok(None) };
     // Newest first, one past the tail: that extra record is how we know older ones were cut.
     let limit = tail.map_or(-1, |tail| i64::from(tail) + 1);
@@ -101,15 +101,18 @@ pub(crate) fn load(
 /// Deletes the thread, its history and its queued turns in one transaction; `false` if unknown.
 pub(crate) fn delete(connection: &mut Connection, thread_id: &str) -> Result<bool, Failure> {
     let transaction = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    transaction.execute("DELETE FROM history WHERE thread_id = ?1", [thread_id])?;
-    transaction.execute("DELETE FROM queued_turns WHERE thread_id = ?1", [thread_id])?;
-    let deleted = transaction.execute("DELETE FROM threads WHERE id = ?1", [thread_id])? > 0;
+    transaction.prepare_cached("DELETE FROM history WHERE thread_id = ?1")?.execute([thread_id])?;
+    transaction.prepare_cached("DELETE FROM queued_turns WHERE thread_id = ?1")?.execute([thread_id])?;
+    let deleted = transaction.prepare_cached("DELETE FROM threads WHERE id = ?1")?.execute([thread_id])? > 0;
     transaction.commit()?;
     Ok(deleted)
 }
 
 fn exists(transaction: &Transaction<'_>, thread_id: &str) -> Result<bool, Failure> {
-    let found = transaction.query_row("SELECT 1 FROM threads WHERE id = ?1", [thread_id], |_| Ok(())).optional()?;
+    let found = transaction
+        .prepare_cached("SELECT 1 FROM threads WHERE id = ?1")?
+        .query_row([thread_id], |_| Ok(()))
+        .optional()?;
     Ok(found.is_some())
 }
 

@@ -53,7 +53,7 @@ fn an_empty_directory_is_migrated_to_the_current_schema_once() {
     drop(open(&dir));
     let connection = Connection::open(dir.join(FILE_NAME)).expect("raw open");
     let version: i64 = connection.query_row("PRAGMA user_version", [], |row| row.get(0)).expect("version");
-    assert_eq!(version, 1);
+    assert_eq!(version, 2);
     let mode: String = connection.query_row("PRAGMA journal_mode", [], |row| row.get(0)).expect("mode");
     assert_eq!(mode, "wal");
     let mut tables: Vec<String> = connection
@@ -65,6 +65,51 @@ fn an_empty_directory_is_migrated_to_the_current_schema_once() {
         .expect("names");
     tables.sort();
     assert_eq!(tables, ["history", "queued_turns", "threads"]);
+}
+
+#[test]
+fn a_version_1_store_keeps_its_threads_when_threads_becomes_a_rowid_table() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    {
+        // A store as the first Spindle with SQLite left it: schema 1, one thread with history.
+        let connection = Connection::open(dir.path().join(FILE_NAME)).expect("raw open");
+        connection.execute_batch(include_str!("../migrations/0001_init.sql")).expect("schema 1");
+        connection.pragma_update(None, "user_version", 1).expect("version 1");
+        let stored = stored_thread("t1", 10, "hello");
+        connection
+            .execute(
+                "INSERT INTO threads (id, stored, created_at, updated_at, recency_at, archived, cwd, model_provider,                  source_kind, preview, name) VALUES (?1, ?2, 10, 10, 10, 0, ?3, ?4, 'vscode', 'hello', NULL)",
+                rusqlite::params![
+                    id("t1"),
+                    serde_json::to_string(&stored).expect("encode"),
+                    stored.thread.cwd,
+                    stored.thread.model_provider
+                ],
+            )
+            .expect("thread");
+        connection
+            .execute(
+                "INSERT INTO history (thread_id, seq, record) VALUES (?1, 1, ?2)",
+                rusqlite::params![id("t1"), serde_json::to_string(&items("a")).expect("encode")],
+            )
+            .expect("history");
+    }
+    let store = open(dir.path());
+    let loaded = block_on(store.load(id("t1"), None)).expect("load").expect("thread kept");
+    assert_eq!(loaded.records, vec![items("a")]);
+    let listed = block_on(store.list(ThreadListQuery { limit: 10, ..Default::default() })).expect("list");
+    assert_eq!(listed.iter().map(|stored| name_of(&stored.thread.id)).collect::<Vec<_>>(), ["t1"]);
+    let connection = Connection::open(dir.path().join(FILE_NAME)).expect("raw open");
+    let schema: String = connection
+        .query_row("SELECT sql FROM sqlite_schema WHERE name = 'threads'", [], |row| row.get(0))
+        .expect("threads table");
+    assert!(!schema.contains("WITHOUT ROWID"), "{schema}");
+    let indexes: i64 = connection
+        .query_row("SELECT count(*) FROM sqlite_schema WHERE type = 'index' AND name LIKE 'threads_by_%'", [], |row| {
+            row.get(0)
+        })
+        .expect("indexes");
+    assert_eq!(indexes, 3);
 }
 
 #[test]

@@ -145,8 +145,8 @@ pub(crate) struct Responder {
 impl Responder {
     /// Sends `{"id", "result"}`.
     pub fn ok(self, result: impl Serialize) {
-        match serde_json::to_value(result) {
-            Ok(value) => self.outbox.deliver(encode_response(&self.id, value)),
+        match encode_response(&self.id, &result) {
+            Ok(text) => self.outbox.deliver(text),
             Err(err) => self.err(error::internal_error(format!("failed to serialize response: {err}"))),
         }
     }

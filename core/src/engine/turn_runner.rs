@@ -109,16 +109,7 @@ pub(crate) async fn run(call: ModelCall) {
     }
     .await;
     match outcome {
-        // Nothing after `response.completed` matters, but the transport keeps the response until
-        // its body ends or the request is cancelled: read on to the end (a provider closes the
-        // stream right after), or cancel once the turn has moved on and dropped this request.
-        Outcome::Completed => loop {
-            match until_cancelled(transport.read(request_id), &mut cancel).await {
-                None => break transport.cancel(request_id),
-                Some(Ok(Some(_))) => {}
-                Some(Ok(None) | Err(_)) => break,
-            }
-        },
+        Outcome::Completed => read_to_end(&*transport, request_id, &mut cancel).await,
         Outcome::Cancelled => transport.cancel(request_id),
         Outcome::Failed(error, retry) => {
             transport.cancel(request_id);
@@ -126,6 +117,24 @@ pub(crate) async fn run(call: ModelCall) {
         }
     }
 }
+
+/// Reads what follows `response.completed` (normally just the end of the body), so the host
+/// transport sees the stream end and releases the request; without it a host that keeps open
+/// requests until their end (the `fetch` transport) would keep one per turn for good. A body that
+/// goes on, or a turn that ends first, is cancelled instead.
+async fn read_to_end(transport: &dyn ModelTransport, request_id: u64, cancel: &mut oneshot::Receiver<()>) {
+    for _ in 0..TRAILING_READS {
+        match until_cancelled(transport.read(request_id), cancel).await {
+            Some(Ok(Some(_))) => {}
+            Some(Ok(None)) | Some(Err(_)) => return,
+            None => break,
+        }
+    }
+    transport.cancel(request_id);
+}
+
+/// How many chunks after `response.completed` are read before the rest is cancelled.
+const TRAILING_READS: usize = 4;
 
 enum Outcome {
     Completed,

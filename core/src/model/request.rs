@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 
+use serde::{Serialize, Serializer};
 use serde_json::{Value, json};
 
 use crate::protocol::item::UserInput;
@@ -76,33 +77,74 @@ pub fn assistant_message(id: &str, text: &str) -> Value {
            "content": [{"type": "output_text", "text": text, "annotations": []}]})
 }
 
-/// The JSON body of a streamed sampling request over `input`.
-pub fn body(context: &RequestContext<'_>, input: &[Value], tools: &[Value]) -> Value {
-    let mut reasoning = serde_json::Map::new();
-    if let Some(effort) = context.effort {
-        reasoning.insert("effort".into(), Value::String(effort.into()));
-    }
-    reasoning.insert("summary".into(), Value::String(context.summary.unwrap_or("auto").into()));
-    let mut body = json!({
-        "model": context.model,
-        "stream": true,
-        "input": input,
-        "tools": tools,
-        "tool_choice": "auto",
-        "parallel_tool_calls": context.parallel_tool_calls,
-        "reasoning": reasoning,
-        "store": false,
-        "include": ["reasoning.encrypted_content"],
-        "prompt_cache_key": context.thread_id,
-    });
-    if let (Some(schema), Some(body)) = (context.output_schema, body.as_object_mut()) {
+/// The JSON text of a streamed sampling request whose `input` is the items of `input`'s slices in
+/// order. Written in one pass from borrowed items: the input is a thread's whole history, sent
+/// again on every request, so it is neither copied nor built into a `Value` first.
+pub fn body(context: &RequestContext<'_>, input: &[&[Value]], tools: &[Value]) -> String {
+    let body = Body {
+        model: context.model,
+        stream: true,
+        input: Input(input),
+        tools,
+        tool_choice: "auto",
+        parallel_tool_calls: context.parallel_tool_calls,
+        reasoning: Reasoning { effort: context.effort, summary: context.summary.unwrap_or("auto") },
+        store: false,
+        include: ["reasoning.encrypted_content"],
+        prompt_cache_key: context.thread_id,
         // The Responses API's structured output, named and strict as codex sends it.
-        body.insert(
-            "text".into(),
-            json!({"format": {"type": "json_schema", "strict": true, "schema": schema, "name": "codex_output_schema"}}),
-        );
+        text: context.output_schema.map(|schema| TextFormat {
+            format: JsonSchemaFormat { r#type: "json_schema", strict: true, schema, name: "codex_output_schema" },
+        }),
+    };
+    // Only a map with non-string keys could fail to serialize, and a `Value` has none.
+    serde_json::to_string(&body).unwrap_or_default()
+}
+
+/// The body's members in the order 0.169 writes them.
+#[derive(Serialize)]
+struct Body<'a> {
+    model: &'a str,
+    stream: bool,
+    input: Input<'a>,
+    tools: &'a [Value],
+    tool_choice: &'static str,
+    parallel_tool_calls: bool,
+    reasoning: Reasoning<'a>,
+    store: bool,
+    include: [&'static str; 1],
+    prompt_cache_key: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    text: Option<TextFormat<'a>>,
+}
+
+/// Several slices of items written as one JSON array.
+struct Input<'a>(&'a [&'a [Value]]);
+
+impl Serialize for Input<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.0.iter().flat_map(|items| items.iter()))
     }
-    body
+}
+
+#[derive(Serialize)]
+struct Reasoning<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    effort: Option<&'a str>,
+    summary: &'a str,
+}
+
+#[derive(Serialize)]
+struct TextFormat<'a> {
+    format: JsonSchemaFormat<'a>,
+}
+
+#[derive(Serialize)]
+struct JsonSchemaFormat<'a> {
+    r#type: &'static str,
+    strict: bool,
+    schema: &'a Value,
+    name: &'static str,
 }
 
 /// The headers core sends; the transport adds `authorization` (PROTOCOL.md §8.1).
@@ -137,15 +179,42 @@ mod tests {
             parallel_tool_calls: true,
             output_schema: None,
         };
-        let input = vec![
+        let input = [
             developer_message("a", "be terse"),
             user_message("b", &[UserInput::Text { text: "hi".into(), text_elements: vec![] }]),
         ];
-        let body = body(&context, &input, &[]);
+        let text = body(&context, &[&input[..1], &input[1..]], &[]);
+        let body: Value = serde_json::from_str(&text).expect("the body is JSON");
         assert_eq!(body["stream"], json!(true));
         assert_eq!(body["reasoning"], json!({"summary": "auto"}));
         assert!(body.get("instructions").is_none());
         assert_eq!(body["input"][1]["content"], json!([{"type": "input_text", "text": "hi"}]));
         assert_eq!(body["prompt_cache_key"], json!("t"));
+    }
+
+    #[test]
+    fn the_body_keeps_0169s_member_order_and_adds_the_output_schema_last() {
+        let schema = json!({"type": "object"});
+        let context = RequestContext {
+            thread_id: "t",
+            model: "m",
+            effort: Some("high"),
+            summary: Some("none"),
+            originator: "o",
+            user_agent: "ua",
+            parallel_tool_calls: false,
+            output_schema: Some(&schema),
+        };
+        let input = [json!({"n": 1}), json!({"n": 2}), json!({"n": 3})];
+        let text = body(&context, &[&input[..2], &[], &input[2..]], &[json!({"type": "function"})]);
+        assert_eq!(
+            text,
+            concat!(
+                r#"{"model":"m","stream":true,"input":[{"n":1},{"n":2},{"n":3}],"tools":[{"type":"function"}],"#,
+                r#""tool_choice":"auto","parallel_tool_calls":false,"reasoning":{"effort":"high","summary":"none"},"#,
+                r#""store":false,"include":["reasoning.encrypted_content"],"prompt_cache_key":"t","#,
+                r#""text":{"format":{"type":"json_schema","strict":true,"schema":{"type":"object"},"name":"codex_output_schema"}}}"#
+            )
+        );
     }
 }

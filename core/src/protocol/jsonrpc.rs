@@ -95,12 +95,16 @@ impl Incoming {
     }
 }
 
-/// Encodes `{"id":…,"result":…}`.
-pub fn encode_response(id: &RequestId, result: Value) -> String {
-    let mut object = Map::new();
-    object.insert("id".into(), id_value(id));
-    object.insert("result".into(), result);
-    Value::Object(object).to_string()
+/// Encodes `{"id":…,"result":…}` in one pass, with no intermediate `Value`: a result can be a
+/// whole thread with every turn (`thread/read`, `thread/resume`), and building a `Value` tree of it
+/// first costs more than writing it.
+pub fn encode_response<T: Serialize + ?Sized>(id: &RequestId, result: &T) -> Result<String, serde_json::Error> {
+    #[derive(Serialize)]
+    struct Response<'a, T: ?Sized> {
+        id: &'a RequestId,
+        result: &'a T,
+    }
+    serde_json::to_string(&Response { id, result })
 }
 
 /// Encodes `{"error":{…},"id":…}`, the key order 0.169 writes.
@@ -161,6 +165,15 @@ mod tests {
         assert_eq!(Incoming::parse(r#"{"id":78}"#), None);
         assert_eq!(Incoming::parse("{not json"), None);
         assert_eq!(Incoming::parse("[1,2]"), None);
+    }
+
+    #[test]
+    fn responses_put_id_before_result_and_keep_the_result_verbatim() {
+        let result = json!({"thread": {"id": "t", "turns": [], "name": null}, "readState": null});
+        let text = encode_response(&RequestId::String("a".into()), &result).expect("encodes");
+        assert_eq!(text, r#"{"id":"a","result":{"thread":{"id":"t","turns":[],"name":null},"readState":null}}"#);
+        let text = encode_response(&RequestId::Integer(7), &json!({})).expect("encodes");
+        assert_eq!(text, r#"{"id":7,"result":{}}"#);
     }
 
     #[test]

@@ -8,7 +8,7 @@ use std::collections::{HashMap, HashSet};
 
 use serde_json::Value;
 
-use super::thread_store::{HistoryRecord, LoadedHistory};
+use super::thread_store::{HistoryRecord, LoadedHistory, StoredThread};
 use crate::model::request;
 use crate::protocol::turn::{Turn, TurnItemsView, TurnStatus};
 
@@ -37,6 +37,27 @@ impl LoadedHistory {
             }
         }
         history
+    }
+
+    /// The thread record, its turns and its model history as [`Self::turns`] and
+    /// [`Self::model_items`] read them, taken apart without copying the records: what loading a
+    /// thread into an actor needs (`thread/resume`).
+    pub fn into_parts(self) -> (StoredThread, Vec<Turn>, Vec<Value>) {
+        let kept = kept(&self.records, None);
+        let (mut turns, mut history) = (Vec::new(), Vec::new());
+        for (record, kept) in self.records.into_iter().zip(kept) {
+            match record {
+                _ if !kept => {}
+                HistoryRecord::Turn { turn } => turns.push(turn),
+                HistoryRecord::ModelItems { items } => history.extend(items),
+                HistoryRecord::Compacted { items } => history = items,
+                HistoryRecord::TurnStarted { turn, items } => {
+                    history.extend(cut_off_history(&turn, &items));
+                    turns.push(interrupted(&turn));
+                }
+            }
+        }
+        (self.stored, turns, history)
     }
 }
 
@@ -68,6 +89,16 @@ enum Settled<'a> {
 /// `records` in order, with each `turnStarted` record dropped unless it is the latest of a turn
 /// that has no `turn` record and is not `running` (the live turn of a loaded thread).
 fn settled<'a>(records: &'a [HistoryRecord], running: Option<&'a str>) -> impl Iterator<Item = Settled<'a>> {
+    records.iter().zip(kept(records, running)).filter_map(|(record, kept)| {
+        kept.then_some(match record {
+            HistoryRecord::TurnStarted { turn, items } => Settled::CutOff { turn, items },
+            record => Settled::Record(record),
+        })
+    })
+}
+
+/// Which of `records` read back: all but the `turnStarted` records [`settled`] drops.
+fn kept(records: &[HistoryRecord], running: Option<&str>) -> Vec<bool> {
     let mut ended = HashSet::new();
     let mut latest = HashMap::new();
     for (position, record) in records.iter().enumerate() {
@@ -81,14 +112,14 @@ fn settled<'a>(records: &'a [HistoryRecord], running: Option<&'a str>) -> impl I
             HistoryRecord::ModelItems { .. } | HistoryRecord::Compacted { .. } => {}
         }
     }
-    records.iter().enumerate().filter_map(move |(position, record)| match record {
-        HistoryRecord::TurnStarted { turn, items } => {
+    let kept = records.iter().enumerate().map(|(position, record)| match record {
+        HistoryRecord::TurnStarted { turn, .. } => {
             let id = turn.id.as_str();
-            let cut_off = !ended.contains(id) && running != Some(id) && latest.get(id) == Some(&position);
-            cut_off.then_some(Settled::CutOff { turn, items })
+            !ended.contains(id) && running != Some(id) && latest.get(id) == Some(&position)
         }
-        record => Some(Settled::Record(record)),
-    })
+        _ => true,
+    });
+    kept.collect()
 }
 
 /// A cut-off turn as clients see it. Like 0.169's stale turns after a restart: `interrupted`,
@@ -195,6 +226,9 @@ mod tests {
             history.model_items(),
             vec![json!("hi"), json!("steer"), marker.clone(), json!("next"), json!("answer")]
         );
+        let (turns, items) = (history.turns(), history.model_items());
+        let parts = loaded(history.records.clone()).into_parts();
+        assert_eq!((parts.1, parts.2), (turns, items), "taken apart, the history reads the same");
         // A copy holds the records an interrupt would have written, in the same places.
         assert_eq!(
             settle_records(&history.records, None),

@@ -4,7 +4,7 @@ use pretty_assertions::assert_eq;
 use serde_json::{Value, json};
 use spindle_core::model::scripted::scripted_reply;
 
-use crate::support::{Client, engine, is, methods};
+use crate::support::{Client, Reply, ScriptModel, engine, eventually, is, message_reply, methods};
 
 fn started_thread(client: &mut Client) -> String {
     let answer = client.request("thread/start", json!({"model": "mock-model", "baseInstructions": "Be terse."}));
@@ -141,55 +141,25 @@ fn turn_start_overrides_stick_for_later_turns_and_a_restart_but_the_output_schem
     assert_eq!(body["reasoning"], json!({"effort": "high", "summary": "detailed"}));
 }
 
-/// Tracks which requests a transport still holds: posted and neither read to their end nor cancelled.
-struct Holding {
-    inner: std::sync::Arc<crate::support::ScriptModel>,
-    open: std::sync::Mutex<std::collections::BTreeSet<u64>>,
-}
-
-impl spindle_core::ModelTransport for Holding {
-    fn post(
-        &self,
-        request: spindle_core::ModelRequest,
-    ) -> spindle_core::BoxFut<'_, Result<spindle_core::ModelResponseHead, spindle_core::HostError>> {
-        self.open.lock().unwrap().insert(request.id);
-        self.inner.post(request)
-    }
-
-    fn read(&self, id: u64) -> spindle_core::BoxFut<'_, Result<Option<Vec<u8>>, spindle_core::HostError>> {
-        Box::pin(async move {
-            let chunk = self.inner.read(id).await;
-            if matches!(chunk, Ok(None)) {
-                self.open.lock().unwrap().remove(&id);
-            }
-            chunk
-        })
-    }
-
-    fn cancel(&self, id: u64) {
-        self.open.lock().unwrap().remove(&id);
-        self.inner.cancel(id)
-    }
-}
-
 #[test]
-fn turn_start_lets_the_transport_release_every_response_once_it_completed() {
-    use crate::support::{Reply, ScriptModel, eventually, message_reply};
-    // One response ends after `response.completed`; the other stays open until cancelled.
-    let script = ScriptModel::new(vec![
-        Reply::ends(message_reply("msg_1", &["one"])),
+fn a_completed_response_is_read_to_its_end_and_one_that_goes_on_is_cancelled() {
+    let model = ScriptModel::new(vec![
+        Reply::raw(message_reply("msg_1", &["one"]), ": a comment after the last event\n\n"),
         Reply::hangs(message_reply("msg_2", &["two"])),
     ]);
-    let model = std::sync::Arc::new(Holding { inner: script, open: Default::default() });
     let engine = engine(Some(model.clone()), None);
     let mut client = Client::initialized(&engine);
     let thread_id = started_thread(&mut client);
-    for text in ["first", "second"] {
-        let input = json!([{"type": "text", "text": text, "text_elements": []}]);
-        client.request("turn/start", json!({"threadId": thread_id, "input": input}));
-        let messages = client.until(is("turn/completed"));
-        assert_eq!(messages.last().unwrap()["params"]["turn"]["status"], "completed");
-    }
-    eventually("every response is read to its end or cancelled", || model.open.lock().unwrap().is_empty());
-    assert_eq!(model.inner.cancelled.lock().unwrap().len(), 1, "only the response left open is cancelled");
+    let input = json!([{"type": "text", "text": "Go.", "text_elements": []}]);
+    client.request("turn/start", json!({"threadId": thread_id, "input": input}));
+    client.until(is("turn/completed"));
+    // The host sees the first body to its end, as it would a stream nobody abandoned.
+    eventually("the first body is read to its end", || model.unread_chunks() == 0);
+    assert_eq!(*model.cancelled.lock().unwrap(), Vec::<u64>::new());
+
+    client.request("turn/start", json!({"threadId": thread_id, "input": input}));
+    let messages = client.until(is("turn/completed"));
+    assert_eq!(messages.last().unwrap()["params"]["turn"]["status"], json!("completed"));
+    // A body still open after `response.completed` is released once the turn is over.
+    eventually("the open body is cancelled", || model.cancelled.lock().unwrap().len() == 1);
 }

@@ -300,6 +300,11 @@ impl ScriptModel {
     pub fn bodies(&self) -> Vec<Value> {
         self.bodies.lock().unwrap().clone()
     }
+
+    /// Body chunks of open requests the engine has not read yet.
+    pub fn unread_chunks(&self) -> usize {
+        self.streams.lock().unwrap().values().map(|(frames, _)| frames.len()).sum()
+    }
 }
 
 impl ModelTransport for ScriptModel {

@@ -11,7 +11,8 @@
 
 import { createInterface } from 'node:readline';
 
-import { openSqliteStore } from '../index.js';
+// Not '../index.js': the server needs none of the SDK, and every module loaded delays `initialize`.
+import { openSqliteStore } from '../runtime/node.js';
 import { connectInProcess } from '../transports/in-process.js';
 import type { StoreChoice } from './config.js';
 import { createHostEngine, type CliHost } from './host.js';
@@ -28,8 +29,20 @@ export async function runAppServer(host: CliHost, storeChoice: StoreChoice): Pro
     orphanedServerRequest = resolve;
   });
 
+  const stdout = process.stdout;
+  let corked = false;
   transport.onMessage((message) => {
-    process.stdout.write(`${message}\n`);
+    // A streamed turn sends thousands of messages in bursts: buffered until the next tick, a burst
+    // leaves in one write instead of one system call per message, and no message waits longer.
+    if (!corked) {
+      corked = true;
+      stdout.cork();
+      process.nextTick(() => {
+        corked = false;
+        stdout.uncork();
+      });
+    }
+    stdout.write(`${message}\n`);
     if (stdinEnded && isServerRequest(message)) orphanedServerRequest();
   });
 

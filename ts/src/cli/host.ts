@@ -8,7 +8,7 @@ import { arch, homedir, platform } from 'node:os';
 import type { EngineOptions } from '../generated/EngineOptions.js';
 import type { Model } from '../generated/Model.js';
 import type { ModelScript } from '../generated/ModelScript.js';
-import { createEngine } from '../index.js';
+import { createEngine } from '../runtime/node.js';
 import type { BindingEngine, ModelTransportAdapter, NativeStore } from '../runtime/binding.js';
 import { createFetchTransport } from '../transports/fetch.js';
 import { ConfigError, resolveCodexHome, resolveModelConfig, type Env, type ModelConfig } from './config.js';

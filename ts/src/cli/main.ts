@@ -4,9 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 
-import { runAppServer } from './app-server.js';
 import { appServerArgs, ConfigError, resolveCodexHome } from './config.js';
-import { runDemo, DEMO_PROMPTS } from './demo.js';
 import { loadHost } from './host.js';
 
 const usage = `Usage: spindle <command>
@@ -44,10 +42,14 @@ async function main(args: string[]): Promise<number> {
     case 'app-server': {
       const { store, scriptPath, ignored } = appServerArgs(rest, resolveCodexHome(process.env, homedir()));
       if (ignored.length > 0) process.stderr.write(`spindle app-server: ignoring arguments: ${ignored.join(' ')}\n`);
+      // Each command loads only its own modules: the server's startup is part of its latency.
+      const { runAppServer } = await import('./app-server.js');
       return runAppServer(loadHost(process.env, { readConfig: true, scriptPath }), store);
     }
-    case 'demo':
+    case 'demo': {
+      const { runDemo, DEMO_PROMPTS } = await import('./demo.js');
       return runDemo(loadHost(process.env, { readConfig: false }), rest.length > 0 ? rest : DEMO_PROMPTS, packageVersion());
+    }
     case '-v':
     case '--version':
       process.stdout.write(`spindle ${packageVersion()}\n`);

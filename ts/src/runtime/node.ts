@@ -1,5 +1,8 @@
-// Loads the napi addon and hands it adapters whose every call yields a Promise, as it requires.
+// Loads the napi addon and hands it adapters whose every call yields a Promise, as it requires;
+// `createEngine` for Node lives here, so the CLI reaches it without loading the SDK.
 import { createRequire } from 'node:module';
+
+import { createEngineWith, type CreateEngineOptions } from '../engine.js';
 import type {
   BindingEngine,
   BindingEngineConstructor,
@@ -91,4 +94,9 @@ export function createBindingEngine(
     transport ? promisedTransport(transport) : null,
     store && !native ? promisedStore(store) : store,
   );
+}
+
+/** An in-process engine in this Node process; connect to it with `connectInProcess(engine)`. */
+export function createEngine(config: CreateEngineOptions = {}): BindingEngine {
+  return createEngineWith(createBindingEngine, config);
 }

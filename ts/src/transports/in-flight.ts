@@ -32,6 +32,17 @@ export class InFlight {
 
   /** Notes a message the server sends. */
   received(text: string): void {
+    // Every message of a streamed turn passes here, so the common cases are read without parsing
+    // the whole text. The engine writes compact JSON, notifications as `{"method":"…",…}` and
+    // results as `{"id":…,"result":…}`; anything else takes the general path below.
+    const method = leadingString(text, METHOD_PREFIX);
+    if (method !== undefined && method !== 'turn/started' && method !== 'turn/completed') return;
+    const answered = method === undefined ? leadingInteger(text, RESULT_PREFIX) : undefined;
+    if (answered !== undefined && !text.includes(TURN_OBJECT)) {
+      bump(this.#unanswered, answered, -1);
+      this.#onChange(this.idle);
+      return;
+    }
     const message = parseObject(text);
     if (!message) return;
     if (typeof message.method === 'string') {
@@ -64,6 +75,30 @@ export class KeepAlive {
       this.#timer = undefined;
     }
   }
+}
+
+const METHOD_PREFIX = '{"method":"';
+const RESULT_PREFIX = '{"id":';
+/** What a result that may start a turn contains (`{"turn":{…}}`); any other result has no `turn` object. */
+const TURN_OBJECT = '"turn":{';
+
+/** The string right after `prefix` at the start of `text` (no escapes, as method names have none). */
+function leadingString(text: string, prefix: string): string | undefined {
+  if (!text.startsWith(prefix)) return undefined;
+  const end = text.indexOf('"', prefix.length);
+  return end < 0 ? undefined : text.slice(prefix.length, end);
+}
+
+/**
+ * The integer id of a result `{"id":<n>,"result":…}`, as `JSON.stringify` writes it (the key
+ * `sent` counts under); `undefined` for string ids and integers a double cannot hold exactly.
+ */
+function leadingInteger(text: string, prefix: string): string | undefined {
+  if (!text.startsWith(prefix)) return undefined;
+  const end = text.indexOf(',', prefix.length);
+  if (end < 0 || end - prefix.length > 15 || !text.startsWith('"result":', end + 1)) return undefined;
+  const digits = text.slice(prefix.length, end);
+  return /^(0|-?[1-9][0-9]*)$/.test(digits) ? digits : undefined;
 }
 
 function bump(counts: Map<string, number>, key: string, delta: number): void {

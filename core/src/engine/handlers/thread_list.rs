@@ -56,10 +56,8 @@ async fn page(ctx: &Ctx, params: ThreadListParams) -> Result<ThreadListResponse,
     let next_cursor =
         threads.last().filter(|_| more).map(|last| cursor::thread_list_next(query.sort_value(last), &last.thread.id));
     let backwards_cursor = threads.first().map(|first| cursor::thread_list_backwards(query.sort_value(first)));
-    let mut data = Vec::with_capacity(threads.len());
-    for stored in threads {
-        data.push(listed(ctx, stored).await);
-    }
+    // Loaded threads answer from their actors; asking them all at once costs one round trip, not one per thread.
+    let data = futures::future::join_all(threads.into_iter().map(|stored| listed(ctx, stored))).await;
     Ok(ThreadListResponse { data, read_states: Some(BTreeMap::new()), next_cursor, backwards_cursor })
 }
 

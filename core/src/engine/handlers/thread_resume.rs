@@ -73,9 +73,7 @@ async fn load(ctx: &Ctx, thread_id: &str, params: &ThreadResumeParams) -> Result
         .map_err(|error| error::store_failed("read thread", error))?
         .filter(|history| !history.stored.archived)
         .ok_or_else(|| error::no_rollout_found(thread_id))?;
-    let turns = history.turns();
-    let model_items = history.model_items();
-    let mut stored = history.stored;
+    let (mut stored, turns, model_items) = history.into_parts();
     if let Some(model) = &params.model {
         stored.thread.model = Some(model.clone());
     }

@@ -282,17 +282,17 @@ impl LoadedThread {
             parallel_tool_calls: !compaction,
             output_schema: active.output_schema.as_ref(),
         };
-        let mut input: Vec<Value> = self.history.iter().chain(&active.new_history).cloned().collect();
-        if compaction {
-            input.push(compaction::compaction_prompt());
+        let compaction_prompt = compaction.then(compaction::compaction_prompt);
+        let mut input: Vec<&[Value]> = vec![&self.history, &active.new_history];
+        if let Some(prompt) = &compaction_prompt {
+            input.push(std::slice::from_ref(prompt));
         }
         let tools = crate::model::tools::request_tools(&self.stored.settings.dynamic_tools);
-        let body = request::body(&context, &input, &tools);
         let request = ModelRequest {
             id: request_id,
             path: "/responses".into(),
             headers: request::headers(&context),
-            body: body.to_string(),
+            body: request::body(&context, &input, &tools),
         };
         let call =
             ModelCall { transport: self.shared.transport.clone(), request, actor: self.tx.clone(), cancel: cancelled };
