@@ -173,7 +173,7 @@ const lookup: SpindleTool<{ n: number }> = {
 
 /** Lets the engine's tasks wind down (closed connections, unloaded actors) before a measurement. */
 function settle(): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, 500));
+  return new Promise((resolve) => setTimeout(resolve, 2_000));
 }
 
 function rss(): number {
@@ -248,7 +248,12 @@ async function load(engine: BindingEngine, config: LoadConfig, tag: string): Pro
 
 /** Unloads every thread no connection holds any more, then deletes them all from the store. */
 async function unloadAll(engine: BindingEngine, expected: number): Promise<number> {
-  const idle = await engine.unsubscribedThreads();
+  // Closing a connection unsubscribes its threads as the engine gets to it, not before close() returns.
+  let idle = await engine.unsubscribedThreads();
+  for (let waited = 0; idle.length < expected && waited < 5_000; waited += 50) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    idle = await engine.unsubscribedThreads();
+  }
   if (idle.length !== expected) broken.push(`${idle.length} threads are unsubscribed after closing, not ${expected}`);
   let unloaded = 0;
   for (const threadId of idle) if (await engine.unloadThread(threadId)) unloaded += 1;
