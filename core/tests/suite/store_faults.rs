@@ -389,6 +389,7 @@ fn check_wire(drivers: &[Driver], threads: &[TestThread]) {
         }
     }
     let reads_or_writes_first = [
+        "turn/start",
         "thread/name/set",
         "thread/archive",
         "thread/unarchive",
@@ -402,7 +403,7 @@ fn check_wire(drivers: &[Driver], threads: &[TestThread]) {
         "thread/queue/update",
         "thread/queue/start",
     ];
-    let answers_first = ["turn/start", "turn/interrupt", "thread/read", "thread/compact/start"];
+    let answers_first = ["turn/interrupt", "thread/read", "thread/compact/start"];
     let count = |method: &str| answered.get(method).copied().unwrap_or_default();
     for method in reads_or_writes_first.into_iter().chain(answers_first) {
         assert!(count(method).0 > 0, "{method} never succeeded");
