@@ -62,16 +62,14 @@ impl LoadedThread {
         if self.stored.thread.ephemeral {
             return;
         }
-        let thread_id = self.stored.thread.id.clone();
-        let now_ms = self.shared.now_ms();
-        let failure = queue_failure(error::QUEUED_TURN_INTERRUPTED_BY_RESTART.into());
-        let recovered = match self.settle_dispatch().await {
-            Ok(()) => match self.remove_leftover_of_last_turn().await {
-                Ok(()) => self.shared.queue_store.recover_dispatching(thread_id, failure, now_ms).await,
-                Err(error) => Err(error),
-            },
-            Err(error) => Err(error),
-        };
+        let recovered = async {
+            self.settle_dispatch().await?;
+            self.remove_leftover_of_last_turn().await?;
+            let failure = queue_failure(error::QUEUED_TURN_INTERRUPTED_BY_RESTART.into());
+            let thread_id = self.stored.thread.id.clone();
+            self.shared.queue_store.recover_dispatching(thread_id, failure, self.shared.now_ms()).await
+        }
+        .await;
         let queued = self.visible_queue().await.is_ok_and(|rows| !rows.is_empty());
         if recovered.is_ok_and(|count| count > 0) || queued {
             self.queue_changed(None).await;
