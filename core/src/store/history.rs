@@ -13,8 +13,8 @@ use crate::model::request;
 use crate::protocol::turn::{Turn, TurnItemsView, TurnStatus};
 
 impl LoadedHistory {
-    /// The turns, oldest first, with every item; a turn cut off by a stopped process is
-    /// interrupted.
+    /// The turns as [`Self::into_parts`] gives them, copied out of a history that stays whole
+    /// (audits and tests; a handler that owns its history takes it apart instead).
     pub fn turns(&self) -> Vec<Turn> {
         settled(&self.records, None)
             .filter_map(|record| match record {
@@ -25,23 +25,9 @@ impl LoadedHistory {
             .collect()
     }
 
-    /// The model-visible history, replayed verbatim on the next request.
-    pub fn model_items(&self) -> Vec<Value> {
-        let mut history = Vec::new();
-        for record in settled(&self.records, None) {
-            match record {
-                Settled::Record(HistoryRecord::ModelItems { items }) => history.extend(items.iter().cloned()),
-                Settled::Record(HistoryRecord::Compacted { items }) => history = items.clone(),
-                Settled::CutOff { turn, items } => history.extend(cut_off_history(turn, items)),
-                Settled::Record(_) => {}
-            }
-        }
-        history
-    }
-
-    /// The thread record, its turns and its model history as [`Self::turns`] and
-    /// [`Self::model_items`] read them, taken apart without copying the records: what loading a
-    /// thread into an actor needs (`thread/resume`).
+    /// The thread record, its turns (oldest first, with every item; a turn cut off by a stopped
+    /// process is interrupted) and its model history (replayed verbatim on the next request),
+    /// taken apart without copying the records.
     pub fn into_parts(self) -> (StoredThread, Vec<Turn>, Vec<Value>) {
         let kept = kept(&self.records, None);
         let (mut turns, mut history) = (Vec::new(), Vec::new());
@@ -183,62 +169,67 @@ mod tests {
         }
     }
 
+    /// The turns and model history `records` read back as.
+    fn read(records: &[HistoryRecord]) -> (Vec<Turn>, Vec<Value>) {
+        let (_, turns, items) = loaded(records.to_vec()).into_parts();
+        (turns, items)
+    }
+
     fn loaded(records: Vec<HistoryRecord>) -> LoadedHistory {
         LoadedHistory { stored: crate::store::conformance::stored_thread("t", 1, ""), records, truncated: false }
     }
 
     #[test]
     fn a_compaction_record_replaces_the_model_history_before_it() {
-        let history = loaded(vec![
+        let records = vec![
             HistoryRecord::ModelItems { items: vec![json!("a"), json!("b")] },
             HistoryRecord::Compacted { items: vec![json!("summary")] },
             HistoryRecord::ModelItems { items: vec![json!("c")] },
-        ]);
-        assert_eq!(history.model_items(), vec![json!("summary"), json!("c")]);
+        ];
+        assert_eq!(read(&records).1, vec![json!("summary"), json!("c")]);
     }
 
     #[test]
     fn a_turn_record_supersedes_the_started_records_of_its_turn() {
-        let history = loaded(vec![
+        let (turns, items) = read(&[
             started("a", &["hi"]),
             started("a", &["hi", "steer"]),
             HistoryRecord::ModelItems { items: vec![json!("hi"), json!("steer"), json!("answer")] },
             HistoryRecord::Turn { turn: turn("a", TurnStatus::Completed, &["hi", "steer"]) },
         ]);
-        assert_eq!(history.turns(), vec![turn("a", TurnStatus::Completed, &["hi", "steer"])]);
-        assert_eq!(history.model_items(), vec![json!("hi"), json!("steer"), json!("answer")]);
+        assert_eq!(turns, vec![turn("a", TurnStatus::Completed, &["hi", "steer"])]);
+        assert_eq!(items, vec![json!("hi"), json!("steer"), json!("answer")]);
     }
 
     #[test]
     fn a_started_turn_without_a_turn_record_reads_as_interrupted_with_its_latest_save() {
-        let history = loaded(vec![
+        let records = vec![
             started("a", &["hi"]),
             started("a", &["hi", "steer"]),
             started("b", &["next"]),
             HistoryRecord::ModelItems { items: vec![json!("next"), json!("answer")] },
             HistoryRecord::Turn { turn: turn("b", TurnStatus::Completed, &["next"]) },
-        ]);
+        ];
         let mut cut_off = turn("a", TurnStatus::Interrupted, &["hi", "steer"]);
         (cut_off.completed_at, cut_off.duration_ms) = (None, None);
-        assert_eq!(history.turns(), vec![cut_off.clone(), turn("b", TurnStatus::Completed, &["next"])]);
+        let (turns, items) = read(&records);
+        assert_eq!(loaded(records.clone()).turns(), turns, "copied out, the turns read the same");
+        assert_eq!(turns, vec![cut_off.clone(), turn("b", TurnStatus::Completed, &["next"])]);
         let marker = request::turn_aborted("a");
+        assert_eq!(items, vec![json!("hi"), json!("steer"), marker.clone(), json!("next"), json!("answer")]);
+        // A copy holds the records an interrupt would have written, in the same places, and so
+        // reads back the same.
+        let settled = settle_records(&records, None);
         assert_eq!(
-            history.model_items(),
-            vec![json!("hi"), json!("steer"), marker.clone(), json!("next"), json!("answer")]
-        );
-        let (turns, items) = (history.turns(), history.model_items());
-        let parts = loaded(history.records.clone()).into_parts();
-        assert_eq!((parts.1, parts.2), (turns, items), "taken apart, the history reads the same");
-        // A copy holds the records an interrupt would have written, in the same places.
-        assert_eq!(
-            settle_records(&history.records, None),
+            settled,
             vec![
                 HistoryRecord::ModelItems { items: vec![json!("hi"), json!("steer"), marker] },
                 HistoryRecord::Turn { turn: cut_off },
-                history.records[3].clone(),
-                history.records[4].clone(),
+                records[3].clone(),
+                records[4].clone(),
             ]
         );
+        assert_eq!(read(&settled), (turns, items), "a settled copy reads as the original");
     }
 
     #[test]

@@ -158,12 +158,13 @@ async fn read_thread(ctx: &Ctx, params: ThreadReadParams) -> Result<ThreadReadRe
         .await
         .map_err(|error| error::store_failed("read thread", error))?
         .ok_or_else(|| error::thread_not_loaded(&thread_id))?;
-    let mut thread = loaded.stored.thread.clone();
+    let (stored, turns, _) = loaded.into_parts();
+    let mut thread = stored.thread;
     thread.status = ThreadStatus::NotLoaded;
     thread.environments = None;
     thread.can_accept_direct_input = None;
     if params.include_turns {
-        thread.turns = loaded.turns();
+        thread.turns = turns;
     }
     Ok(ThreadReadResponse { thread, read_state: None })
 }

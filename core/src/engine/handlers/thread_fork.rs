@@ -96,25 +96,19 @@ async fn create(ctx: &Ctx, params: ThreadForkParams) -> Result<Forked, RpcError>
         // The preview is the first user message, which a fork before the first turn does not have.
         thread.preview = String::new();
     }
-    let forked = LoadedHistory {
-        stored: StoredThread { thread, settings, archived: false, token_usage: None },
-        records,
-        truncated: false,
-    };
-    let turns = forked.turns();
-    let stored = forked.stored.clone();
-
+    let stored = StoredThread { thread, settings, archived: false, token_usage: None };
     if !ephemeral {
         let store = &ctx.shared.thread_store;
         store.create(stored.clone()).await.map_err(|error| error::store_failed("create thread", error))?;
-        if !forked.records.is_empty() {
+        if !records.is_empty() {
             store
-                .append(thread_id.clone(), forked.records.clone())
+                .append(thread_id.clone(), records.clone())
                 .await
                 .map_err(|error| error::store_failed("create thread", error))?;
         }
     }
-    let handle = thread_actor::spawn(ctx.shared.clone(), stored.clone(), turns.clone(), forked.model_items());
+    let (stored, turns, model_items) = LoadedHistory { stored, records, truncated: false }.into_parts();
+    let handle = thread_actor::spawn(ctx.shared.clone(), stored.clone(), turns.clone(), model_items);
     let inherited = source.live.filter(|_| cut.at_end).map(|live| live.usage);
     if let Some(usage) = inherited {
         handle.send(ThreadCommand::InheritUsage(usage));

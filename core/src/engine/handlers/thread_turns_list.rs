@@ -39,7 +39,7 @@ async fn thread_turns(ctx: &Ctx, thread_id: &str) -> Result<Vec<Turn>, RpcError>
         .await
         .map_err(|error| error::store_failed("read thread", error))?
         .ok_or_else(|| error::thread_not_loaded(thread_id))?;
-    Ok(history.turns())
+    Ok(history.into_parts().1)
 }
 
 /// A turn with only the items `view` asks for. `summary` is the first user message and the last
